@@ -1,0 +1,37 @@
+import type { Decoded } from './decoded.js';
+
+/**
+ * The seed's socket path, kept for its clients: `/webSocket/{userId}/{carwashId}`.
+ * Ids are positive decimal integers without leading zeros.
+ */
+export const SOCKET_PATH_PREFIX = '/webSocket/';
+
+/** The structured dialect's subprotocol; a socket without it speaks the seed's text dialect. */
+export const STRUCTURED_SUBPROTOCOL = 'scanpush.v1';
+
+export function socketPath(memberId: number, storeId: number): string {
+  return `${SOCKET_PATH_PREFIX}${memberId}/${storeId}`;
+}
+
+const ID_RE = /^[1-9]\d{0,9}$/;
+const MAX_ID = 0xffffffff;
+
+/** Parses a positive id as written in a path or flag; undefined when it is not one. */
+export function parseId(text: string): number | undefined {
+  if (!ID_RE.test(text)) return undefined;
+  const value = Number(text);
+  return value <= MAX_ID ? value : undefined;
+}
+
+/** Reads member and store ids from a request path (query string ignored). */
+export function parseSocketPath(path: string): Decoded<{ memberId: number; storeId: number }> {
+  const pathname = path.split('?', 1)[0] ?? '';
+  if (!pathname.startsWith(SOCKET_PATH_PREFIX)) return { ok: false, reason: 'not a socket path' };
+  const parts = pathname.slice(SOCKET_PATH_PREFIX.length).split('/');
+  if (parts.length !== 2) return { ok: false, reason: 'expected /webSocket/{userId}/{carwashId}' };
+  const memberId = parseId(parts[0] ?? '');
+  const storeId = parseId(parts[1] ?? '');
+  if (memberId === undefined) return { ok: false, reason: 'userId must be a positive integer' };
+  if (storeId === undefined) return { ok: false, reason: 'carwashId must be a positive integer' };
+  return { ok: true, value: { memberId, storeId } };
+}
