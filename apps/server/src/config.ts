@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/**
+ * The only place that reads the environment. `loadConfig` checks every value and fails fast with one
+ * message naming each bad variable, so an operator sees all mistakes at once.
+ */
+const MIN_SECRET = 32;
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8089),
+  DATABASE_PATH: z.string().min(1).default('./data/scanpush.db'),
+  QR_SECRET: z.string().min(MIN_SECRET, `must be at least ${MIN_SECRET} characters`).optional(),
+  QR_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  DEMO: bool.optional(),
+  DEMO_MERCHANT_KEY: z.string().regex(/^spk_1_[A-Za-z0-9_-]{16,}$/, 'must look like spk_1_<16+ url-safe chars>').optional(),
+  DEV_LOGIN: bool.optional(),
+  HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(1 << 20).default(16 * 1024),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  env: 'production' | 'development' | 'test';
+  host: string;
+  port: number;
+  databasePath: string;
+  /** HMAC key for QR tokens. Generated per process when unset outside production. */
+  qrSecret: string;
+  qrSecretGenerated: boolean;
+  qrTtlSeconds: number;
+  sessionTtlSeconds: number;
+  /** Undefined: the admin API is off. */
+  adminToken: string | undefined;
+  /** Seed the demo store, member and merchant key into an empty database. */
+  demo: boolean;
+  demoMerchantKey: string | undefined;
+  devLogin: boolean;
+  heartbeatMs: number;
+  bodyLimitBytes: number;
+  shutdownGraceMs: number;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and checks configuration; throws ConfigError listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>, randomSecret: () => string): Config {
+  // Empty strings mean "unset": systemd environment files and shells produce them for blank values.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const v = parsed.data;
+  const production = v.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (production && !v.QR_SECRET) problems.push('  QR_SECRET: required in production');
+  if (production && v.DEV_LOGIN) problems.push('  DEV_LOGIN: the development login cannot be on in production');
+  if (production && v.DEMO_MERCHANT_KEY) problems.push('  DEMO_MERCHANT_KEY: not allowed in production');
+  if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  return {
+    env: v.NODE_ENV,
+    host: v.HOST,
+    port: v.PORT,
+    databasePath: v.DATABASE_PATH,
+    qrSecret: v.QR_SECRET ?? randomSecret(),
+    qrSecretGenerated: !v.QR_SECRET,
+    qrTtlSeconds: v.QR_TTL_SECONDS,
+    sessionTtlSeconds: v.SESSION_TTL_SECONDS,
+    adminToken: v.ADMIN_TOKEN,
+    demo: v.DEMO ?? !production,
+    demoMerchantKey: v.DEMO_MERCHANT_KEY,
+    devLogin: v.DEV_LOGIN ?? !production,
+    heartbeatMs: v.HEARTBEAT_MS,
+    bodyLimitBytes: v.BODY_LIMIT_BYTES,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    logLevel: v.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,57 @@
+import type { ErrorBody } from '@scanpush/shared';
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { AppError, HTTP_STATUS } from '../errors.js';
+import type { AppDeps, AppEnv } from './context.js';
+import { adminRoutes } from './routes/admin.js';
+import { authRoutes } from './routes/auth.js';
+import { healthRoutes } from './routes/health.js';
+import { memberRoutes } from './routes/member.js';
+import { scanRoutes } from './routes/scans.js';
+
+/** The HTTP API. Every error, thrown anywhere below, leaves through `onError` in the one shape. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { logger, metrics } = deps;
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath;
+    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    const level = c.res.status >= 500 ? 'error' : 'debug';
+    logger[level]({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+  });
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: () => {
+        throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${deps.config.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', authRoutes(deps));
+  app.route('/', memberRoutes(deps));
+  app.route('/', scanRoutes(deps));
+  app.route('/', adminRoutes(deps));
+
+  app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'No such route')));
+  app.onError((err, c) => {
+    if (err instanceof AppError) return errorResponse(c, err);
+    logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    return errorResponse(c, new AppError('INTERNAL', 'Internal error'));
+  });
+  return app;
+}
+
+function errorResponse(c: Context<AppEnv>, err: AppError): Response {
+  const body: ErrorBody = { error: { code: err.code, message: err.message, ...err.extra, requestId: c.get('requestId') } };
+  return c.json(body, HTTP_STATUS[err.code] as ContentfulStatusCode);
+}

@@ -1,0 +1,44 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createMiddleware } from 'hono/factory';
+import { bearerToken, hashSecret, hashesEqual, parseMerchantKey } from '../core/credentials.js';
+import { AppError } from '../errors.js';
+import type { AppDeps, AppEnv } from './context.js';
+
+/** A member's session token: sets `member`. */
+export const requireMember = (deps: AppDeps) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (!token) throw new AppError('UNAUTHORIZED', 'A member session token is required (Authorization: Bearer …)');
+    const tokenHash = hashSecret(token);
+    const session = await deps.repo.findSession(tokenHash, deps.now());
+    if (!session) throw new AppError('UNAUTHORIZED', 'Unknown, expired or revoked session token');
+    c.set('member', { memberId: session.memberId, sessionId: session.id, tokenHash });
+    await next();
+  });
+
+/** A merchant (shop staff) key: sets `merchant`, bound to one store. */
+export const requireMerchant = (deps: AppDeps) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const key = bearerToken(c.req.header('authorization'));
+    if (!key) throw new AppError('UNAUTHORIZED', 'A merchant key is required (Authorization: Bearer spk_…)');
+    const parsed = parseMerchantKey(key);
+    const merchant = parsed && (await deps.repo.getMerchant(parsed.merchantId));
+    if (!parsed || !merchant || merchant.revoked || !hashesEqual(hashSecret(parsed.secret), merchant.keyHash)) {
+      throw new AppError('UNAUTHORIZED', 'Unknown or revoked merchant key');
+    }
+    c.set('merchant', { id: merchant.id, storeId: merchant.storeId });
+    await next();
+  });
+
+/** The operator's ADMIN_TOKEN; with none configured the admin API does not exist. */
+export const requireAdmin = (deps: AppDeps) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const expected = deps.config.adminToken;
+    if (!expected) throw new AppError('NOT_FOUND', 'The admin API is off: set ADMIN_TOKEN to enable it');
+    const given = bearerToken(c.req.header('authorization')) ?? '';
+    // Compare digests so the comparison takes the same time whatever the lengths.
+    const a = createHash('sha256').update(given).digest();
+    const b = createHash('sha256').update(expected).digest();
+    if (!timingSafeEqual(a, b)) throw new AppError('UNAUTHORIZED', 'Admin token required');
+    await next();
+  });

@@ -1,0 +1,30 @@
+import type { Config } from '../config.js';
+import type { QrSigner } from '../core/qr-signer.js';
+import type { Repository } from '../db/repository.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Broker } from '../push/broker.js';
+
+/** What the HTTP routes are given by the composition root. */
+export interface AppDeps {
+  config: Config;
+  repo: Repository;
+  signer: QrSigner;
+  broker: Broker;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+  /** Open sockets, for /healthz. */
+  openSockets: () => number;
+  /** Closes the member's sockets of one session (or of all sessions); answers how many. */
+  closeMemberSockets: (memberId: number, sessionId?: number) => number;
+}
+
+/** Hono's per-request variables. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    member: { memberId: number; sessionId: number; tokenHash: string };
+    merchant: { id: number; storeId: number };
+  };
+}

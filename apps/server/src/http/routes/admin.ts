@@ -1,0 +1,46 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { formatMerchantKey, hashSecret, newSecret } from '../../core/credentials.js';
+import { AppError } from '../../errors.js';
+import { requireAdmin } from '../auth.js';
+import type { AppDeps, AppEnv } from '../context.js';
+import { check, readJson } from '../validation.js';
+
+const id = z.number().int().positive().max(0xffffffff);
+const name = z.string().trim().min(1).max(100);
+
+/** The operator's API: stores, members, cards, merchant keys, session revocation. */
+export function adminRoutes(deps: AppDeps) {
+  const { repo, now } = deps;
+  return new Hono<AppEnv>()
+    .use('/api/admin/*', requireAdmin(deps))
+    .post('/api/admin/stores', async (c) => {
+      const body = await readJson(c, z.object({ name }));
+      return c.json(await repo.createStore(body.name, now()), 201);
+    })
+    .post('/api/admin/members', async (c) => {
+      const body = await readJson(c, z.object({ name: name.optional() }));
+      return c.json(await repo.createMember({ name: body.name ?? null }, now()), 201);
+    })
+    .post('/api/admin/cards', async (c) => {
+      const body = await readJson(c, z.object({ memberId: id, storeId: id, uses: z.number().int().min(1).max(10_000) }));
+      if (!(await repo.getMember(body.memberId))) throw new AppError('NOT_FOUND', `No member ${body.memberId}`, { field: 'memberId' });
+      if (!(await repo.getStore(body.storeId))) throw new AppError('NOT_FOUND', `No store ${body.storeId}`, { field: 'storeId' });
+      return c.json(await repo.topUp(body.memberId, body.storeId, body.uses, now()));
+    })
+    .post('/api/admin/merchants', async (c) => {
+      const body = await readJson(c, z.object({ storeId: id, name }));
+      if (!(await repo.getStore(body.storeId))) throw new AppError('NOT_FOUND', `No store ${body.storeId}`, { field: 'storeId' });
+      const secret = newSecret();
+      const merchant = await repo.createMerchant(body.storeId, body.name, hashSecret(secret), now());
+      // The only time the key exists outside the staff's device.
+      return c.json({ id: merchant.id, storeId: body.storeId, name: body.name, key: formatMerchantKey(merchant.id, secret) }, 201);
+    })
+    .post('/api/admin/members/:id/revoke-sessions', async (c) => {
+      const memberId = check(z.coerce.number().int().positive().max(0xffffffff), c.req.param('id'));
+      if (!(await repo.getMember(memberId))) throw new AppError('NOT_FOUND', `No member ${memberId}`);
+      const revoked = await repo.revokeMemberSessions(memberId, now());
+      const sockets = deps.closeMemberSockets(memberId);
+      return c.json({ revoked, socketsClosed: sockets });
+    });
+}

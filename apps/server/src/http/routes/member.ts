@@ -1,0 +1,42 @@
+import type { QrResponse } from '@scanpush/shared';
+import { Hono } from 'hono';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { requireMember } from '../auth.js';
+import type { AppDeps, AppEnv } from '../context.js';
+import { check, readJson } from '../validation.js';
+
+const storeId = z.coerce.number().int().positive().max(0xffffffff);
+
+export function memberRoutes(deps: AppDeps) {
+  return new Hono<AppEnv>()
+    .use('/api/cards', requireMember(deps))
+    .use('/api/cards/*', requireMember(deps))
+    .use('/api/qr', requireMember(deps))
+    .get('/api/cards', async (c) => c.json({ cards: await deps.repo.listCards(c.get('member').memberId) }))
+    .get('/api/cards/:storeId/history', async (c) => {
+      const { memberId } = c.get('member');
+      const store = check(storeId, c.req.param('storeId'));
+      const limit = check(z.coerce.number().int().min(1).max(200).default(50), c.req.query('limit'));
+      if (!(await deps.repo.getCard(memberId, store))) throw new AppError('CARD_NOT_FOUND', 'No card at this store');
+      return c.json({ entries: await deps.repo.history(memberId, store, limit) });
+    })
+    .post('/api/qr', async (c) => {
+      const { memberId } = c.get('member');
+      const body = await readJson(c, z.object({ storeId: z.number().int().positive().max(0xffffffff), svg: z.boolean().optional() }));
+      // A QR for a card the member does not hold would only ever be refused at the counter: say so now.
+      if (!(await deps.repo.getCard(memberId, body.storeId))) throw new AppError('CARD_NOT_FOUND', 'No card at this store');
+      const ttl = deps.config.qrTtlSeconds;
+      const { token, claims } = deps.signer.issue(memberId, body.storeId, deps.now(), ttl);
+      const answer: QrResponse = {
+        token,
+        memberId,
+        storeId: body.storeId,
+        expiresAt: new Date(claims.expiresAt * 1000).toISOString(),
+        ttlSeconds: ttl,
+      };
+      if (body.svg) answer.svg = await QRCode.toString(token, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+      return c.json(answer);
+    });
+}

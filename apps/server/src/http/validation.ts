@@ -1,0 +1,30 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { AppError } from '../errors.js';
+
+/**
+ * Reads a JSON body and checks it against a schema. Refusals name what is wrong: a wrong content type
+ * (415), a body that is not JSON (400 INVALID_JSON), a field that fails the schema (400
+ * VALIDATION_FAILED with `field`). Size is limited before this by the body-limit middleware.
+ */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\b/i.test(type)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch {
+    throw new AppError('INVALID_JSON', 'The request body is not valid JSON');
+  }
+  return check(schema, body);
+}
+
+/** Checks any value (a path parameter, a query) against a schema, with the same refusals. */
+export function check<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') || undefined;
+  const message = issue ? `${field ? `${field}: ` : ''}${issue.message}` : 'Invalid request';
+  throw new AppError('VALIDATION_FAILED', message, field ? { field } : {});
+}

@@ -1,0 +1,38 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric the server exports, on a registry of its own (not prom-client's global one) so that
+ * several servers in one process — tests — do not share counters.
+ */
+export function createMetrics(openSockets: () => number) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'scanpush_process_' });
+  const m = {
+    registry,
+    socketsOpen: new Gauge({
+      name: 'scanpush_sockets_open',
+      help: 'Member sockets open now (the seed printed this as 当前在线用户数量)',
+      registers: [registry],
+      collect() {
+        this.set(openSockets());
+      },
+    }),
+    connects: new Counter({ name: 'scanpush_socket_connects_total', help: 'Sockets accepted', labelNames: ['dialect'] as const, registers: [registry] }),
+    upgradeRefusals: new Counter({ name: 'scanpush_socket_refusals_total', help: 'Upgrades refused before the handshake', labelNames: ['status'] as const, registers: [registry] }),
+    disconnects: new Counter({ name: 'scanpush_socket_disconnects_total', help: 'Sockets closed, by reason', labelNames: ['reason'] as const, registers: [registry] }),
+    pushesSent: new Counter({ name: 'scanpush_pushes_sent_total', help: 'Live results written to sockets', labelNames: ['dialect'] as const, registers: [registry] }),
+    pushesReplayed: new Counter({ name: 'scanpush_pushes_replayed_total', help: 'Results sent from the outbox on (re)connect', labelNames: ['dialect'] as const, registers: [registry] }),
+    acks: new Counter({ name: 'scanpush_acks_total', help: 'Acks received from structured clients', registers: [registry] }),
+    scanResults: new Counter({ name: 'scanpush_scan_results_total', help: 'Scan outcomes by result name', labelNames: ['result'] as const, registers: [registry] }),
+    pushLatency: new Histogram({
+      name: 'scanpush_push_latency_seconds',
+      help: 'From the commit of a result to its write on the member sockets',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers: [registry],
+    }),
+    httpRequests: new Counter({ name: 'scanpush_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'] as const, registers: [registry] }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
