@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { CLOSE_CODES, closeName, shouldReconnect, type CloseName } from './close-codes.js';
+
+const NAMES = Object.keys(CLOSE_CODES) as CloseName[];
+
+describe('close codes', () => {
+  // Pinned: clients already in the field decide from these numbers.
+  it.each([
+    ['NORMAL', 1000, false],
+    ['GOING_AWAY', 1001, true],
+    ['MESSAGE_TOO_BIG', 1009, true],
+    ['BAD_FRAME', 4000, true],
+    ['SESSION_REVOKED', 4001, false],
+    ['REPLACED', 4002, false],
+    ['RATE_LIMITED', 4003, true],
+  ] as const)('%s is %i, reconnect %s', (name, code, reconnect) => {
+    expect(CLOSE_CODES[name].code).toBe(code);
+    expect(closeName(code)).toBe(name);
+    expect(shouldReconnect(code)).toBe(reconnect);
+  });
+
+  it('lists no code the table above leaves out', () => {
+    expect(NAMES).toHaveLength(7);
+  });
+
+  it('has one name per code', () => {
+    expect(new Set(NAMES.map((name) => CLOSE_CODES[name].code)).size).toBe(NAMES.length);
+  });
+
+  it('uses codes a server may send, with reasons that fit a close frame', () => {
+    for (const name of NAMES) {
+      const { code, reason } = CLOSE_CODES[name];
+      // RFC 6455 7.4: 1005, 1006 and 1015 are never sent; 4000-4999 are for applications.
+      expect([1005, 1006, 1015]).not.toContain(code);
+      expect((code >= 1000 && code <= 1014) || (code >= 4000 && code <= 4999)).toBe(true);
+      // A close frame's reason is at most 123 bytes; these are ASCII, so characters are bytes.
+      expect(reason).toMatch(/^[\x20-\x7e]{1,123}$/);
+    }
+  });
+
+  it('reconnects after 1006, the code a client sees when a dead socket is terminated', () => {
+    expect(closeName(1006)).toBeUndefined();
+    expect(shouldReconnect(1006)).toBe(true);
+  });
+
+  it.each([1005, 1011, 1012, 3000, 4004, 4999, 0])('reconnects after unknown code %i', (code) => {
+    expect(closeName(code)).toBeUndefined();
+    expect(shouldReconnect(code)).toBe(true);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { RESULT_CODES, RESULT_HINTS, resultName, type ResultName } from './result-codes.js';
+
+const NAMES = Object.keys(RESULT_CODES) as ResultName[];
+
+describe('result codes', () => {
+  // Frozen: seed clients read the number and show the title as sent.
+  it.each([
+    ['OK', 0, '扣费成功'],
+    ['QR_EXPIRED', 1, '二维码已过期'],
+    ['QR_USED', 2, '二维码已使用'],
+    ['NO_USES_LEFT', 3, '剩余次数不足'],
+    ['CARD_NOT_FOUND', 4, '未找到会员卡'],
+    ['QR_WRONG_STORE', 5, '非本店二维码'],
+    ['QR_INVALID', 6, '二维码无效'],
+  ] as const)('%s is %i %s', (name, code, title) => {
+    expect(RESULT_CODES[name].code).toBe(code);
+    expect(RESULT_CODES[name].title).toBe(title);
+    expect(resultName(code)).toBe(name);
+  });
+
+  it('lists no code the table above leaves out', () => {
+    expect(NAMES).toHaveLength(7);
+  });
+
+  it('has one name per code', () => {
+    expect(new Set(NAMES.map((name) => RESULT_CODES[name].code)).size).toBe(NAMES.length);
+  });
+
+  it('has no name for a code this version does not know', () => {
+    for (const code of [-1, 7, 42, 1.5, Number.NaN]) expect(resultName(code)).toBeUndefined();
+  });
+
+  it('keeps titles and hints free of the push text separator', () => {
+    // The push text is `<code>_<title>_<detail>`: an underscore in a title would move the detail.
+    for (const name of NAMES) {
+      expect(RESULT_CODES[name].title).toMatch(/^[^_\s]+$/);
+      expect(RESULT_CODES[name].message).not.toBe('');
+      expect(RESULT_HINTS[name]).not.toMatch(/_/);
+    }
+  });
+
+  it('gives every failure a hint and success none', () => {
+    for (const name of NAMES) {
+      if (name === 'OK') expect(RESULT_HINTS[name]).toBe('');
+      else expect(RESULT_HINTS[name]).not.toBe('');
+    }
+  });
+});
