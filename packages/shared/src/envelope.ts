@@ -61,8 +61,14 @@ function isSeq(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
+// Finite only: JSON.parse reads 1e400 as Infinity, which a pong would echo back as null.
 function isId(value: unknown): value is string | number | undefined {
-  return value === undefined || (typeof value === 'string' && value.length <= 64) || typeof value === 'number';
+  return value === undefined || (typeof value === 'string' && value.length <= 64) || Number.isFinite(value);
+}
+
+// Member and store ids are positive uint32s everywhere else (socket path, QR token).
+function isEntityId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 0xffffffff;
 }
 
 function parseObject(text: string): Record<string, unknown> | undefined {
@@ -101,7 +107,7 @@ export function decodeServerMessage(text: string): Decoded<ServerMessage> {
     case 'result': {
       if (!isSeq(obj.seq)) return { ok: false, reason: 'result.seq must be a sequence number' };
       if (typeof obj.code !== 'number' || typeof obj.text !== 'string') return { ok: false, reason: 'result needs code and text' };
-      if (typeof obj.memberId !== 'number' || typeof obj.storeId !== 'number') return { ok: false, reason: 'result needs memberId and storeId' };
+      if (!isEntityId(obj.memberId) || !isEntityId(obj.storeId)) return { ok: false, reason: 'result needs memberId and storeId as positive ids' };
       const name = resultName(obj.code);
       const message: ResultMessage = {
         type: 'result',
