@@ -22,6 +22,9 @@ const schema = z.object({
   DEMO: bool.optional(),
   DEMO_MERCHANT_KEY: z.string().regex(/^spk_1_[A-Za-z0-9_-]{16,}$/, 'must look like spk_1_<16+ url-safe chars>').optional(),
   DEV_LOGIN: bool.optional(),
+  WECHAT_APPID: z.string().regex(/^wx[0-9A-Za-z]{16}$/, 'must look like wx followed by 16 letters or digits').optional(),
+  WECHAT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com'),
   HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(1 << 20).default(16 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
@@ -44,6 +47,8 @@ export interface Config {
   demo: boolean;
   demoMerchantKey: string | undefined;
   devLogin: boolean;
+  /** WeChat login (`POST /api/auth/wechat`). Without appid and secret that route refuses with UNAVAILABLE. */
+  wechat: { appid: string | undefined; secret: string | undefined; apiBase: string };
   heartbeatMs: number;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
@@ -69,6 +74,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
   if (production && !v.QR_SECRET) problems.push('  QR_SECRET: required in production');
   if (production && v.DEV_LOGIN) problems.push('  DEV_LOGIN: the development login cannot be on in production');
   if (production && v.DEMO_MERCHANT_KEY) problems.push('  DEMO_MERCHANT_KEY: not allowed in production');
+  if (!v.WECHAT_APPID !== !v.WECHAT_SECRET) problems.push('  WECHAT_APPID, WECHAT_SECRET: set both or neither');
   if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   return {
     env: v.NODE_ENV,
@@ -83,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     demo: v.DEMO ?? !production,
     demoMerchantKey: v.DEMO_MERCHANT_KEY,
     devLogin: v.DEV_LOGIN ?? !production,
+    wechat: { appid: v.WECHAT_APPID, secret: v.WECHAT_SECRET, apiBase: v.WECHAT_API_BASE },
     heartbeatMs: v.HEARTBEAT_MS,
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,

@@ -1,15 +1,28 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { issueSession } from '../../core/sessions.js';
+import { createWechatClient } from '../../core/wechat.js';
+import type { Repository } from '../../db/repository.js';
 import { AppError } from '../../errors.js';
 import { requireMember } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { readJson } from '../validation.js';
 
 const id = z.number().int().positive().max(0xffffffff);
+// wx.login codes are short printable tokens; anything else never reaches WeChat.
+const wechatCode = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'code must be the code wx.login returned');
 
 export function authRoutes(deps: AppDeps) {
+  const { appid, secret, apiBase } = deps.config.wechat;
+  const wechat = appid && secret ? createWechatClient({ appid, secret, apiBase }) : undefined;
   return new Hono<AppEnv>()
+    .post('/api/auth/wechat', async (c) => {
+      const body = await readJson(c, z.object({ code: wechatCode }));
+      if (!wechat) throw new AppError('UNAVAILABLE', 'WeChat login is not configured: set WECHAT_APPID and WECHAT_SECRET');
+      const { openid } = await wechat.exchangeCode(body.code);
+      const memberId = await memberForOpenid(deps.repo, openid, deps.now());
+      return c.json(await issueSession(deps.repo, memberId, deps.now(), deps.config.sessionTtlSeconds));
+    })
     .post('/api/auth/dev', async (c) => {
       // Off in production: it logs in as anyone.
       if (!deps.config.devLogin) throw new AppError('NOT_FOUND', 'The development login is off');
@@ -23,4 +36,18 @@ export function authRoutes(deps: AppDeps) {
       deps.closeMemberSockets(memberId, sessionId);
       return c.body(null, 204);
     });
+}
+
+/** The member of this openid, created on its first login. Two first logins at once end on the same member. */
+async function memberForOpenid(repo: Repository, openid: string, now: number): Promise<number> {
+  const found = await repo.findMemberByOpenid(openid);
+  if (found) return found.id;
+  try {
+    return (await repo.createMember({ openid }, now)).id;
+  } catch (err) {
+    // The openid is unique: a concurrent first login created the member between our find and insert.
+    const raced = await repo.findMemberByOpenid(openid);
+    if (raced) return raced.id;
+    throw err;
+  }
 }
