@@ -22,10 +22,17 @@ const schema = z.object({
   DEMO: bool.optional(),
   DEMO_MERCHANT_KEY: z.string().regex(/^spk_1_[A-Za-z0-9_-]{16,}$/, 'must look like spk_1_<16+ url-safe chars>').optional(),
   DEV_LOGIN: bool.optional(),
+  CONSOLE: bool.optional(),
   WECHAT_APPID: z.string().regex(/^wx[0-9A-Za-z]{16}$/, 'must look like wx followed by 16 letters or digits').optional(),
   WECHAT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com'),
   HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
+  MAX_SOCKETS_PER_STORE: z.coerce.number().int().min(1).max(100).default(5),
+  FRAME_RATE_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(10),
+  FRAME_BURST: z.coerce.number().int().min(1).max(10_000).default(20),
+  TEXT_REPLAY_HOURS: z.coerce.number().min(0).max(24 * 30).default(24),
+  TEXT_REPLAY_MAX: z.coerce.number().int().min(0).max(1000).default(20),
+  REPLAY_RETENTION_HOURS: z.coerce.number().min(1).max(24 * 366).default(24 * 7),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(1 << 20).default(16 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -47,12 +54,29 @@ export interface Config {
   demo: boolean;
   demoMerchantKey: string | undefined;
   devLogin: boolean;
+  /** Serve the browser console (apps/console) at `/`. Static files only: it holds no credential. */
+  console: boolean;
   /** WeChat login (`POST /api/auth/wechat`). Without appid and secret that route refuses with UNAVAILABLE. */
   wechat: { appid: string | undefined; secret: string | undefined; apiBase: string };
   heartbeatMs: number;
+  delivery: DeliveryConfig;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+}
+
+/** How pushes reach members: socket limits and what is replayed after a gap. */
+export interface DeliveryConfig {
+  /** Sockets per member and store; a newer one closes the oldest (WeChat allows 5 per mini-program). */
+  maxSocketsPerStore: number;
+  /** Inbound frames per socket: sustained rate and burst of a token bucket. */
+  frameRatePerSecond: number;
+  frameBurst: number;
+  /** Text dialect: results no socket received in this window are sent on connect, at most `textReplayMax`. */
+  textReplayMs: number;
+  textReplayMax: number;
+  /** Structured dialect and long-poll: how far back a resume can reach. */
+  retentionMs: number;
 }
 
 export class ConfigError extends Error {
@@ -89,8 +113,17 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     demo: v.DEMO ?? !production,
     demoMerchantKey: v.DEMO_MERCHANT_KEY,
     devLogin: v.DEV_LOGIN ?? !production,
+    console: v.CONSOLE ?? !production,
     wechat: { appid: v.WECHAT_APPID, secret: v.WECHAT_SECRET, apiBase: v.WECHAT_API_BASE },
     heartbeatMs: v.HEARTBEAT_MS,
+    delivery: {
+      maxSocketsPerStore: v.MAX_SOCKETS_PER_STORE,
+      frameRatePerSecond: v.FRAME_RATE_PER_SECOND,
+      frameBurst: v.FRAME_BURST,
+      textReplayMs: v.TEXT_REPLAY_HOURS * 3600_000,
+      textReplayMax: v.TEXT_REPLAY_MAX,
+      retentionMs: v.REPLAY_RETENTION_HOURS * 3600_000,
+    },
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     logLevel: v.LOG_LEVEL,

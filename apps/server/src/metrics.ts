@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * Every metric the server exports, on a registry of its own (not prom-client's global one) so that
  * several servers in one process — tests — do not share counters.
  */
-export function createMetrics(openSockets: () => number) {
+export function createMetrics(sources: { openSockets: () => number; undelivered: () => Promise<number> }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'scanpush_process_' });
   const m = {
@@ -14,7 +14,15 @@ export function createMetrics(openSockets: () => number) {
       help: 'Member sockets open now (the seed printed this as 当前在线用户数量)',
       registers: [registry],
       collect() {
-        this.set(openSockets());
+        this.set(sources.openSockets());
+      },
+    }),
+    undelivered: new Gauge({
+      name: 'scanpush_outbox_undelivered',
+      help: 'Results of the text-replay window that no socket has received yet',
+      registers: [registry],
+      async collect() {
+        this.set(await sources.undelivered());
       },
     }),
     connects: new Counter({ name: 'scanpush_socket_connects_total', help: 'Sockets accepted', labelNames: ['dialect'] as const, registers: [registry] }),

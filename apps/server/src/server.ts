@@ -8,6 +8,7 @@ import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import type { Broker } from './push/broker.js';
+import { LongPoll } from './push/long-poll.js';
 import { SocketServer } from './push/socket-server.js';
 
 export interface RunningServer {
@@ -26,13 +27,18 @@ export async function startServer(config: Config, deps: { repo: Repository; brok
   const { repo, broker, logger } = deps;
   const now = deps.now ?? Date.now;
   let sockets: SocketServer | undefined;
-  const metrics = createMetrics(() => sockets?.registry.size ?? 0);
-  sockets = new SocketServer({ repo, broker, logger, metrics, now, heartbeatMs: config.heartbeatMs });
+  const metrics = createMetrics({
+    openSockets: () => sockets?.registry.size ?? 0,
+    undelivered: () => repo.countUndelivered(now() - config.delivery.textReplayMs),
+  });
+  const longPoll = new LongPoll(repo, broker);
+  sockets = new SocketServer({ repo, broker, logger, metrics, now, heartbeatMs: config.heartbeatMs, delivery: config.delivery });
   const app = createApp({
     config,
     repo,
     signer: new QrSigner(config.qrSecret),
     broker,
+    longPoll,
     metrics,
     logger,
     now,
@@ -56,6 +62,16 @@ export async function startServer(config: Config, deps: { repo: Repository; brok
     });
   });
   const port = (server.address() as AddressInfo).port;
+
+  // Retention: the outbox keeps what a returning client may still resume from, no more.
+  const prune = () =>
+    repo.pruneOutbox(now() - config.delivery.retentionMs).then(
+      (n) => n > 0 && logger.info({ rows: n }, 'pruned outbox'),
+      (err: unknown) => logger.error({ err }, 'pruning the outbox failed'),
+    );
+  void prune();
+  const pruneTimer = setInterval(prune, 3600_000);
+  pruneTimer.unref();
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
@@ -66,10 +82,15 @@ export async function startServer(config: Config, deps: { repo: Repository; brok
     close: () =>
       (closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        clearInterval(pruneTimer);
         server.closeIdleConnections();
+        longPoll.shutdown();
         await sockets.shutdown();
+        // In-flight requests finish; their keep-alive connections are closed as soon as they go idle.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
         const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
         await stopped;
+        clearInterval(idle);
         clearTimeout(grace);
         await broker.close();
         await repo.close();

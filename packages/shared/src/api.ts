@@ -1,4 +1,5 @@
 import type { ResultName } from './result-codes.js';
+import type { ResultMessage } from './envelope.js';
 import type { ScanResult } from './scan-result.js';
 
 /** Codes of the one JSON error shape every HTTP endpoint answers with; scan outcomes add their own. */
@@ -91,4 +92,16 @@ export interface LedgerEntry {
   balanceAfter: number;
   /** ISO 8601. */
   at: string;
+}
+
+/**
+ * `GET /api/notifications?after=SEQ&wait=SECONDS[&storeId=ID]`, the long-poll fallback: the same results
+ * and seqs as the structured socket dialect.
+ */
+export interface NotificationsResponse {
+  results: ResultMessage[];
+  /** The highest seq in `results`, or `after` when there are none: the next request's `after`. */
+  lastSeq: number;
+  /** False when results after `after` are older than retention and gone. */
+  complete: boolean;
 }

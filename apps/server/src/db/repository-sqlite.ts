@@ -1,5 +1,5 @@
 import type { CardView, LedgerEntry } from '@scanpush/shared';
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, gte, isNull, lt, min, sql } from 'drizzle-orm';
 import type { DeductionInput, DeductionOutcome, OutboxRow, Repository } from './repository.js';
 import { cards, ledger, members, merchants, outbox, sessions, stores } from './schema.js';
 import type { SqliteDb } from './sqlite.js';
@@ -49,6 +49,11 @@ export function createSqliteRepository(db: SqliteDb): Repository {
       .where(and(eq(sessions.tokenHash, p('hash')), gt(sessions.expiresAt, p('now')), isNull(sessions.revokedAt)))
       .prepare(),
     merchant: db.select().from(merchants).where(eq(merchants.id, p('id'))).prepare(),
+    markDelivered: db
+      .update(outbox)
+      .set({ deliveredAt: sql`${p('at')}` })
+      .where(and(eq(outbox.memberId, p('memberId')), eq(outbox.seq, p('seq')), isNull(outbox.deliveredAt)))
+      .prepare(),
   };
 
   function insertOutbox(row: Omit<OutboxRow, 'seq'>): OutboxRow {
@@ -239,6 +244,41 @@ export function createSqliteRepository(db: SqliteDb): Repository {
           ? and(eq(outbox.memberId, memberId), gt(outbox.seq, afterSeq))
           : and(eq(outbox.memberId, memberId), eq(outbox.storeId, storeId), gt(outbox.seq, afterSeq));
       return db.select(OUTBOX_COLUMNS).from(outbox).where(where).orderBy(outbox.seq).limit(limit).all();
+    },
+    async undelivered(memberId, storeId, since, limit) {
+      const rows = db
+        .select(OUTBOX_COLUMNS)
+        .from(outbox)
+        .where(
+          and(eq(outbox.memberId, memberId), eq(outbox.storeId, storeId), isNull(outbox.deliveredAt), gte(outbox.createdAt, since)),
+        )
+        .orderBy(desc(outbox.seq))
+        .limit(limit)
+        .all();
+      return rows.reverse();
+    },
+    async markDelivered(rows, at) {
+      if (rows.length === 0) return;
+      db.transaction(() => {
+        for (const row of rows) q.markDelivered.run({ memberId: row.memberId, seq: row.seq, at });
+      });
+    },
+    async countUndelivered(since) {
+      const row = db
+        .select({ n: count() })
+        .from(outbox)
+        .where(and(isNull(outbox.deliveredAt), gte(outbox.createdAt, since)))
+        .get();
+      return row?.n ?? 0;
+    },
+    async lastSeq(memberId) {
+      return db.select({ seq: members.lastSeq }).from(members).where(eq(members.id, memberId)).get()?.seq ?? 0;
+    },
+    async firstSeq(memberId) {
+      return db.select({ seq: min(outbox.seq) }).from(outbox).where(eq(outbox.memberId, memberId)).get()?.seq ?? undefined;
+    },
+    async pruneOutbox(before) {
+      return db.delete(outbox).where(lt(outbox.createdAt, before)).run().changes;
     },
     async ping() {
       db.$client.prepare('SELECT 1').get();

@@ -40,6 +40,18 @@ export interface Repository {
   appendNotice(input: { memberId: number; storeId: number; code: number; remaining: number | null; at: number }): Promise<OutboxRow>;
   /** Outbox rows of a member after `afterSeq`, oldest first; with `storeId`, that store's only. */
   outboxAfter(memberId: number, afterSeq: number, limit: number, storeId?: number): Promise<OutboxRow[]>;
+  /** The newest `limit` rows for the store that no socket received, created at or after `since`; oldest first. */
+  undelivered(memberId: number, storeId: number, since: number, limit: number): Promise<OutboxRow[]>;
+  /** Marks rows as received by some socket. Idempotent. */
+  markDelivered(rows: ReadonlyArray<{ memberId: number; seq: number }>, at: number): Promise<void>;
+  /** Rows no socket has received, created at or after `since`; for monitoring. */
+  countUndelivered(since: number): Promise<number>;
+  /** The member's highest seq (0 before the first result). */
+  lastSeq(memberId: number): Promise<number>;
+  /** The member's lowest seq still in the outbox; undefined when none is. */
+  firstSeq(memberId: number): Promise<number | undefined>;
+  /** Deletes outbox rows created before `before` (retention); answers how many. */
+  pruneOutbox(before: number): Promise<number>;
 
   /** Whether the database answers; for health checks. */
   ping(): Promise<void>;

@@ -104,5 +104,7 @@ export const outbox = sqliteTable(
     uniqueIndex('outbox_member_seq_uq').on(t.memberId, t.seq),
     uniqueIndex('outbox_ledger_uq').on(t.ledgerId),
     index('outbox_member_store_idx').on(t.memberId, t.storeId, t.seq),
+    // Small by design: rows leave it as soon as any socket received them.
+    index('outbox_undelivered_idx').on(t.memberId, t.storeId, t.seq).where(sql`${t.deliveredAt} IS NULL`),
   ],
 );

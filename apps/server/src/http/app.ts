@@ -7,8 +7,10 @@ import { AppError, HTTP_STATUS } from '../errors.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
+import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/member.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { scanRoutes } from './routes/scans.js';
 
 /** The HTTP API. Every error, thrown anywhere below, leaves through `onError` in the one shape. */
@@ -40,7 +42,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', authRoutes(deps));
   app.route('/', memberRoutes(deps));
   app.route('/', scanRoutes(deps));
+  app.route('/', notificationRoutes(deps, deps.longPoll));
   app.route('/', adminRoutes(deps));
+  app.route('/', consoleRoutes(deps));
 
   app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'No such route')));
   app.onError((err, c) => {

@@ -4,6 +4,7 @@ import type { Repository } from '../db/repository.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Broker } from '../push/broker.js';
+import type { LongPoll } from '../push/long-poll.js';
 
 /** What the HTTP routes are given by the composition root. */
 export interface AppDeps {
@@ -11,6 +12,7 @@ export interface AppDeps {
   repo: Repository;
   signer: QrSigner;
   broker: Broker;
+  longPoll: LongPoll;
   metrics: Metrics;
   logger: Logger;
   now: () => number;

@@ -5,31 +5,43 @@ import {
   STRUCTURED_SUBPROTOCOL,
   decodeClientMessage,
   encodeMessage,
+  type ClientMessage,
   type CloseName,
   type ResultMessage,
 } from '@scanpush/shared';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { DeliveryConfig } from '../config.js';
+import { readMissed } from '../core/replay.js';
 import { resultFromOutbox } from '../core/results.js';
 import type { Repository } from '../db/repository.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Broker, PushEvent } from './broker.js';
+import { DeliveryMarks } from './delivery-marks.js';
+import { TokenBucket } from './rate-limit.js';
 import { ConnectionRegistry } from './registry.js';
 import { authorizeUpgrade, refuseUpgrade, type UpgradeGrant } from './upgrade.js';
 
-/** Largest inbound frame; clients only send small control frames. */
+/** Largest inbound frame; clients only send small control frames. A larger one closes with 1009. */
 const MAX_FRAME_BYTES = 4096;
-/** Most results replayed in one resume; a client further behind resumes again from what it got. */
-const REPLAY_LIMIT = 500;
+/** Rows read per replay query; a longer gap is read in several. */
+const REPLAY_BATCH = 200;
+/** A structured client that sends no resume within this time gets live results only. */
+const RESUME_WAIT_MS = 2000;
 
 interface Connection extends UpgradeGrant {
   ws: WebSocket;
   dialect: 'text' | 'structured';
   alive: boolean;
-  /** Structured: the highest seq written to this socket (replay and live), so nothing goes twice. */
+  /** The highest seq written to this socket (replay and live), so nothing is written twice. */
   sentSeq: number;
-  /** Structured: live results held while a replay is being read from the database. */
+  /**
+   * Live results that arrived while the socket was not live yet: waiting for the structured client's
+   * resume, or while a replay is read. Null once live. Keeps every socket's stream in seq order.
+   */
   held: PushEvent[] | null;
+  resumeTimer?: NodeJS.Timeout;
+  bucket: TokenBucket;
   /** Why the server closed it; unset when the client or the network did. */
   closedBy?: string;
 }
@@ -41,14 +53,19 @@ export interface SocketServerDeps {
   metrics: Metrics;
   now: () => number;
   heartbeatMs: number;
+  delivery: DeliveryConfig;
 }
 
 /**
  * The member push endpoint at `/webSocket/{userId}/{carwashId}`: authenticates upgrades, keeps the
- * connection registry, fans out committed results from the broker, runs heartbeats.
+ * connection registry, replays what a member missed, fans out committed results from the broker and
+ * runs heartbeats.
+ *
+ * Ordering: each socket receives its results in seq order, each at most once (replay and live are
+ * merged through `held` and `sentSeq`).
  */
 export class SocketServer {
-  readonly registry = new ConnectionRegistry<Connection>(5);
+  readonly registry: ConnectionRegistry<Connection>;
   private readonly wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -57,11 +74,14 @@ export class SocketServer {
     perMessageDeflate: false,
     handleProtocols: (offered) => (offered.has(STRUCTURED_SUBPROTOCOL) ? STRUCTURED_SUBPROTOCOL : false),
   });
+  private readonly marks: DeliveryMarks;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private closing = false;
 
   constructor(private readonly deps: SocketServerDeps) {
+    this.registry = new ConnectionRegistry<Connection>(deps.delivery.maxSocketsPerStore);
+    this.marks = new DeliveryMarks(deps.repo, deps.now, (err) => deps.logger.error({ err }, 'marking deliveries failed'));
     this.unsubscribe = deps.broker.subscribe((event) => this.deliver(event));
     this.heartbeat = setInterval(() => this.beat(), deps.heartbeatMs);
     this.heartbeat.unref();
@@ -77,7 +97,7 @@ export class SocketServer {
           this.deps.metrics.upgradeRefusals.inc({ status: String(decision.status) });
           return refuseUpgrade(socket, decision.status, decision.code, decision.message);
         }
-        if (socket.destroyed) return;
+        if (socket.destroyed || this.closing) return socket.destroy();
         this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, decision.grant));
       },
       (err: unknown) => {
@@ -88,15 +108,16 @@ export class SocketServer {
   };
 
   private accept(ws: WebSocket, grant: UpgradeGrant): void {
+    const { metrics, logger, delivery, now } = this.deps;
     const conn: Connection = {
       ...grant,
       ws,
       dialect: ws.protocol === STRUCTURED_SUBPROTOCOL ? 'structured' : 'text',
       alive: true,
       sentSeq: 0,
-      held: null,
+      held: [],
+      bucket: new TokenBucket(delivery.frameRatePerSecond, delivery.frameBurst, now()),
     };
-    const { metrics, logger } = this.deps;
     metrics.connects.inc({ dialect: conn.dialect });
     for (const old of this.registry.add(conn.memberId, conn.storeId, conn)) this.close(old, 'REPLACED');
     ws.on('pong', () => {
@@ -104,86 +125,149 @@ export class SocketServer {
     });
     ws.on('message', (data, isBinary) => this.onFrame(conn, data, isBinary));
     ws.on('error', (err) => {
-      conn.closedBy ??= 'error';
+      // ws closes the socket itself after an error (1009 for an oversized frame, 1002 for a bad one).
+      conn.closedBy ??= /max payload/i.test(err.message) ? 'message_too_big' : 'protocol_error';
       logger.debug({ err, memberId: conn.memberId }, 'socket error');
     });
     ws.on('close', (code) => {
+      clearTimeout(conn.resumeTimer);
       this.registry.remove(conn.memberId, conn.storeId, conn);
       metrics.disconnects.inc({ reason: conn.closedBy ?? (code === 1006 ? 'abnormal' : 'client') });
     });
+
+    if (conn.dialect === 'text') void this.replayText(conn);
+    else if (conn.after !== undefined) void this.replayStructured(conn, conn.after);
+    else conn.resumeTimer = setTimeout(() => this.goLive(conn), RESUME_WAIT_MS);
   }
 
-  private onFrame(conn: Connection, data: unknown, isBinary: boolean): void {
-    if (conn.dialect === 'text') return; // the seed's clients send nothing the server needs
+  private onFrame(conn: Connection, data: RawData, isBinary: boolean): void {
+    if (!conn.bucket.take(this.deps.now())) return this.close(conn, 'RATE_LIMITED');
+    // The seed's clients may send anything (some send "ping" strings); nothing in it is for the server.
+    if (conn.dialect === 'text') return;
     if (isBinary) return this.close(conn, 'BAD_FRAME');
     const decoded = decodeClientMessage(String(data));
     if (!decoded.ok) return this.close(conn, 'BAD_FRAME');
-    const message = decoded.value;
-    switch (message.type) {
-      case 'ping':
-        conn.ws.send(encodeMessage(message.id === undefined ? { type: 'pong' } : { type: 'pong', id: message.id }));
-        return;
-      case 'ack':
-        this.deps.metrics.acks.inc();
-        return;
-      case 'resume':
-        void this.replay(conn, message.after);
-        return;
-    }
+    this.onMessage(conn, decoded.value);
   }
 
-  /** Sends the member's results after `after` for this store, then `synced`, then whatever was held. */
-  private async replay(conn: Connection, after: number): Promise<void> {
-    conn.held ??= [];
-    try {
-      const rows = await this.deps.repo.outboxAfter(conn.memberId, Math.max(after, conn.sentSeq), REPLAY_LIMIT, conn.storeId);
-      for (const row of rows) {
-        this.sendResult(conn, { type: 'result', ...resultFromOutbox(row), memberId: row.memberId });
-        this.deps.metrics.pushesReplayed.inc({ dialect: 'structured' });
-      }
-      const lastSeq = rows.at(-1)?.seq ?? Math.max(after, conn.sentSeq);
-      conn.ws.send(encodeMessage({ type: 'synced', lastSeq, complete: rows.length < REPLAY_LIMIT }));
-    } catch (err) {
-      this.deps.logger.error({ err, memberId: conn.memberId }, 'replay failed');
-      this.close(conn, 'GOING_AWAY');
-    } finally {
-      const held = conn.held ?? [];
-      conn.held = null;
-      for (const event of held) this.sendResult(conn, { type: 'result', ...event.result });
+  private onMessage(conn: Connection, message: ClientMessage): void {
+    const awaitingResume = conn.resumeTimer !== undefined;
+    if (awaitingResume) {
+      clearTimeout(conn.resumeTimer);
+      conn.resumeTimer = undefined;
     }
+    switch (message.type) {
+      case 'resume':
+        void this.replayStructured(conn, message.after);
+        return;
+      case 'ping':
+        conn.ws.send(encodeMessage(message.id === undefined ? { type: 'pong' } : { type: 'pong', id: message.id }));
+        break;
+      case 'ack':
+        this.deps.metrics.acks.inc();
+        break;
+    }
+    if (awaitingResume) this.goLive(conn);
+  }
+
+  /** Text dialect: results no socket received lately, oldest first, then live. */
+  private async replayText(conn: Connection): Promise<void> {
+    const { repo, delivery, now, metrics } = this.deps;
+    try {
+      const rows = await repo.undelivered(conn.memberId, conn.storeId, now() - delivery.textReplayMs, delivery.textReplayMax);
+      for (const row of rows) {
+        if (row.seq <= conn.sentSeq) continue;
+        const { text } = resultFromOutbox(row);
+        conn.ws.send(text);
+        conn.sentSeq = row.seq;
+        this.marks.mark(row.memberId, row.seq);
+        metrics.pushesReplayed.inc({ dialect: 'text' });
+      }
+    } catch (err) {
+      return this.failReplay(conn, err);
+    }
+    this.goLive(conn);
+  }
+
+  /** Structured dialect: everything after `after` for this store, then `synced`, then live. */
+  private async replayStructured(conn: Connection, after: number): Promise<void> {
+    conn.held ??= [];
+    const { repo, metrics } = this.deps;
+    try {
+      let cursor = after;
+      let complete = true;
+      for (;;) {
+        const batch = await readMissed(repo, conn.memberId, cursor, REPLAY_BATCH, conn.storeId);
+        if (cursor === after) complete = batch.complete;
+        for (const result of batch.results) {
+          if (this.sendResult(conn, result)) {
+            this.marks.mark(result.memberId, result.seq);
+            metrics.pushesReplayed.inc({ dialect: 'structured' });
+          }
+          cursor = result.seq;
+        }
+        if (!batch.more || conn.ws.readyState !== conn.ws.OPEN) break;
+      }
+      const lastSeq = Math.max(cursor, conn.sentSeq);
+      conn.ws.send(encodeMessage({ type: 'synced', lastSeq, complete }));
+    } catch (err) {
+      return this.failReplay(conn, err);
+    }
+    this.goLive(conn);
+  }
+
+  private failReplay(conn: Connection, err: unknown): void {
+    this.deps.logger.error({ err, memberId: conn.memberId }, 'replay failed');
+    // The client resumes on its next connect; closing with 1001 tells it to come back.
+    this.close(conn, 'GOING_AWAY');
+  }
+
+  /** Writes the results held during the replay (those not already written) and switches to live. */
+  private goLive(conn: Connection): void {
+    clearTimeout(conn.resumeTimer);
+    conn.resumeTimer = undefined;
+    const held = conn.held ?? [];
+    conn.held = null;
+    for (const event of held) this.writeLive(conn, event);
   }
 
   private sendResult(conn: Connection, message: ResultMessage, encoded?: string): boolean {
-    if (message.seq <= conn.sentSeq) return false;
+    if (message.seq <= conn.sentSeq || conn.ws.readyState !== conn.ws.OPEN) return false;
     conn.sentSeq = message.seq;
     conn.ws.send(encoded ?? encodeMessage(message));
     return true;
   }
 
-  /** Fans a committed result out to the member's sockets at that store; each form serialised once. */
+  private writeLive(conn: Connection, event: PushEvent, json?: string): string | undefined {
+    if (conn.dialect === 'text') {
+      if (event.result.seq <= conn.sentSeq || conn.ws.readyState !== conn.ws.OPEN) return json;
+      conn.sentSeq = event.result.seq;
+      conn.ws.send(event.result.text);
+    } else {
+      const message: ResultMessage = { type: 'result', ...event.result };
+      json ??= encodeMessage(message);
+      if (!this.sendResult(conn, message, json)) return json;
+    }
+    this.deps.metrics.pushesSent.inc({ dialect: conn.dialect });
+    this.marks.mark(event.memberId, event.result.seq);
+    return json;
+  }
+
+  /** Fans a committed result out to the member's sockets at that store; the JSON form built once. */
   private deliver(event: PushEvent): void {
     const sockets = this.registry.get(event.memberId, event.storeId);
     if (sockets.size === 0) return;
-    const { metrics } = this.deps;
     let json: string | undefined;
     for (const conn of sockets) {
-      if (conn.ws.readyState !== conn.ws.OPEN) continue;
-      if (conn.dialect === 'text') {
-        conn.ws.send(event.result.text);
-        metrics.pushesSent.inc({ dialect: 'text' });
-      } else if (conn.held) {
-        conn.held.push(event);
-      } else {
-        const message: ResultMessage = { type: 'result', ...event.result };
-        if (this.sendResult(conn, message, (json ??= encodeMessage(message)))) metrics.pushesSent.inc({ dialect: 'structured' });
-      }
+      if (conn.held) conn.held.push(event);
+      else json = this.writeLive(conn, event, json);
     }
-    metrics.pushLatency.observe(Number(process.hrtime.bigint() - event.committedAt) / 1e9);
+    this.deps.metrics.pushLatency.observe(Number(process.hrtime.bigint() - event.committedAt) / 1e9);
   }
 
   /** Pings every socket; one that did not answer the previous ping is terminated. */
   private beat(): void {
-    for (const conn of this.registry.all()) {
+    for (const conn of [...this.registry.all()]) {
       if (!conn.alive) {
         conn.closedBy = 'heartbeat';
         this.registry.remove(conn.memberId, conn.storeId, conn);
@@ -213,21 +297,25 @@ export class SocketServer {
     return n;
   }
 
-  /** Stops accepting, closes every socket with 1001 so clients reconnect elsewhere. */
+  /** Stops accepting, closes every socket with 1001 so clients reconnect elsewhere, writes pending marks. */
   async shutdown(): Promise<void> {
     this.closing = true;
     clearInterval(this.heartbeat);
     this.unsubscribe();
     const all = [...this.registry.all()];
-    const closed = all.map((conn) => new Promise<void>((resolve) => {
-      if (conn.ws.readyState === conn.ws.CLOSED) return resolve();
-      conn.ws.once('close', () => resolve());
-      this.close(conn, 'GOING_AWAY');
-    }));
+    const closed = all.map(
+      (conn) =>
+        new Promise<void>((resolve) => {
+          if (conn.ws.readyState === conn.ws.CLOSED) return resolve();
+          conn.ws.once('close', () => resolve());
+          this.close(conn, 'GOING_AWAY');
+        }),
+    );
     // A client that never answers the close frame is cut off after a moment.
     const timer = setTimeout(() => all.forEach((c) => c.ws.terminate()), 2000);
     await Promise.all(closed);
     clearTimeout(timer);
+    await this.marks.flush();
     this.wss.close();
   }
 }

@@ -11,6 +11,8 @@ export interface UpgradeGrant {
   memberId: number;
   storeId: number;
   sessionId: number;
+  /** Structured dialect: the last seq the client has seen, given as `?after=` instead of a resume frame. */
+  after?: number;
 }
 
 export type UpgradeDecision = { ok: true; grant: UpgradeGrant } | { ok: false; status: number; code: ApiErrorCode; message: string };
@@ -26,13 +28,17 @@ export async function authorizeUpgrade(req: IncomingMessage, repo: Repository, n
   if (req.headers.upgrade?.toLowerCase() !== 'websocket') return deny(400, 'VALIDATION_FAILED', 'Upgrade must be websocket');
   const path = parseSocketPath(url.pathname);
   if (!path.ok) return deny(400, 'VALIDATION_FAILED', path.reason);
+  const afterText = url.searchParams.get('after');
+  if (afterText !== null && !/^(0|[1-9]\d{0,15})$/.test(afterText)) return deny(400, 'VALIDATION_FAILED', 'after must be a sequence number');
   const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined;
   if (!token) return deny(401, 'UNAUTHORIZED', 'A session token is required');
   const session = await repo.findSession(hashSecret(token), now);
   if (!session) return deny(401, 'UNAUTHORIZED', 'Unknown, expired or revoked session token');
   if (session.memberId !== path.value.memberId) return deny(403, 'FORBIDDEN', "This session belongs to another member");
   if (!(await repo.getStore(path.value.storeId))) return deny(404, 'NOT_FOUND', 'No such store');
-  return { ok: true, grant: { ...path.value, sessionId: session.id } };
+  const grant: UpgradeGrant = { ...path.value, sessionId: session.id };
+  if (afterText !== null) grant.after = Number(afterText);
+  return { ok: true, grant };
 }
 
 function deny(status: number, code: ApiErrorCode, message: string): UpgradeDecision {

@@ -1,0 +1,1 @@
+CREATE INDEX `outbox_undelivered_idx` ON `outbox` (`member_id`,`store_id`,`seq`) WHERE "outbox"."delivered_at" IS NULL;

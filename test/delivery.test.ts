@@ -1,0 +1,275 @@
+import { CLOSE_CODES, formatPushText, type ResultMessage } from '@scanpush/shared';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import WebSocket from 'ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestSocket, api, devLogin, mintQr, scan } from './helpers/client.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let srv: TestServer | undefined;
+afterEach(async () => {
+  await srv?.stop();
+  srv = undefined;
+});
+
+async function setup(env: Record<string, string> = {}) {
+  srv = await startServer({ env });
+  const token = await devLogin(srv.url, 17);
+  const scanOnce = async () => {
+    const answer = await scan(srv!.url, srv!.demoMerchantKey, await mintQr(srv!.url, token));
+    expect(answer.status).toBe(200);
+    return answer.body.result as { seq: number; remaining: number };
+  };
+  return { srv, token, scanOnce };
+}
+
+/** Reads result frames until `synced`; answers the results and the synced frame. */
+async function readUntilSynced(socket: TestSocket) {
+  const results: ResultMessage[] = [];
+  for (;;) {
+    const frame = await socket.nextJson();
+    if (frame.type === 'synced') return { results, synced: frame as { lastSeq: number; complete: boolean } };
+    results.push(frame);
+  }
+}
+
+describe('structured dialect: resume', () => {
+  it('replays what the member missed, in order, once, then goes live', async () => {
+    const { srv, token, scanOnce } = await setup();
+    const first = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=0' });
+    expect(await first.nextJson()).toEqual({ type: 'synced', lastSeq: 0, complete: true });
+    await scanOnce();
+    expect(await first.nextJson()).toMatchObject({ type: 'result', seq: 1, remaining: 9 });
+    first.close();
+    await first.closed;
+
+    await scanOnce(); // seq 2, offline
+    await scanOnce(); // seq 3, offline
+    const back = await TestSocket.open(srv.wsUrl, { token, structured: true });
+    back.ws.send(JSON.stringify({ type: 'resume', after: 1 }));
+    const { results, synced } = await readUntilSynced(back);
+    expect(results.map((r) => [r.seq, r.remaining, r.text])).toEqual([
+      [2, 8, '0_扣费成功_剩余次数: 8'],
+      [3, 7, '0_扣费成功_剩余次数: 7'],
+    ]);
+    expect(synced).toEqual({ type: 'synced', lastSeq: 3, complete: true });
+    await scanOnce();
+    expect(await back.nextJson()).toMatchObject({ type: 'result', seq: 4, remaining: 6 });
+    await back.expectSilence();
+
+    // A client that lost its state resumes from further back and gets everything, in order.
+    const fresh = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=0' });
+    const again = await readUntilSynced(fresh);
+    expect(again.results.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    [back, fresh].forEach((s) => s.close());
+  });
+
+  it('keeps seq order when a scan races the resume', async () => {
+    const { srv, token, scanOnce } = await setup();
+    for (let i = 0; i < 3; i++) await scanOnce();
+    const socket = await TestSocket.open(srv.wsUrl, { token, structured: true });
+    const qr = await mintQr(srv.url, token);
+    // The resume and a new scan race each other.
+    socket.ws.send(JSON.stringify({ type: 'resume', after: 0 }));
+    await scan(srv.url, srv.demoMerchantKey, qr);
+    const seqs: number[] = [];
+    while (seqs.length < 4) {
+      const frame = await socket.nextJson();
+      if (frame.type === 'result') seqs.push(frame.seq);
+    }
+    expect(seqs).toEqual([1, 2, 3, 4]);
+    await socket.expectSilence();
+    socket.close();
+  });
+
+  it('says the replay is incomplete when retention pruned what the client asks for', async () => {
+    const { srv, token, scanOnce } = await setup();
+    await scanOnce();
+    await scanOnce();
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(srv.dbPath);
+    db.prepare('DELETE FROM outbox WHERE seq = 1').run(); // as pruning by age would
+    db.close();
+    const socket = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=0' });
+    const { results, synced } = await readUntilSynced(socket);
+    expect(results.map((r) => r.seq)).toEqual([2]);
+    expect(synced).toEqual({ type: 'synced', lastSeq: 2, complete: false });
+    socket.close();
+  });
+
+  it('answers application pings with pongs', async () => {
+    const { srv, token } = await setup();
+    const socket = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=0' });
+    await socket.nextJson(); // synced
+    socket.ws.send(JSON.stringify({ type: 'ping', id: 'p1' }));
+    expect(await socket.nextJson()).toEqual({ type: 'pong', id: 'p1' });
+    socket.close();
+  });
+});
+
+describe('text dialect: pending results', () => {
+  it('sends results committed while no socket was open once on connect, and not again', async () => {
+    const { srv, token, scanOnce } = await setup();
+    await scanOnce();
+    await scanOnce();
+    const socket = await TestSocket.open(srv.wsUrl, { token });
+    expect(await socket.next()).toBe('0_扣费成功_剩余次数: 9');
+    expect(await socket.next()).toBe('0_扣费成功_剩余次数: 8');
+    await socket.expectSilence();
+    socket.close();
+    await socket.closed;
+    await new Promise((r) => setTimeout(r, 50)); // let the delivery marks reach the database
+    const again = await TestSocket.open(srv.wsUrl, { token });
+    await again.expectSilence();
+    // A result some socket received live is not pending either.
+    await scanOnce();
+    expect(await again.next()).toBe('0_扣费成功_剩余次数: 7');
+    again.close();
+    await again.closed;
+    await new Promise((r) => setTimeout(r, 50));
+    const third = await TestSocket.open(srv.wsUrl, { token });
+    await third.expectSilence();
+    third.close();
+  });
+
+  it('sends at most the configured number of pending results, the newest ones, oldest first', async () => {
+    const { srv, token, scanOnce } = await setup({ TEXT_REPLAY_MAX: '2' });
+    for (let i = 0; i < 4; i++) await scanOnce();
+    const socket = await TestSocket.open(srv.wsUrl, { token });
+    expect([await socket.next(), await socket.next()]).toEqual(['0_扣费成功_剩余次数: 7', '0_扣费成功_剩余次数: 6']);
+    await socket.expectSilence();
+    socket.close();
+  });
+});
+
+describe('liveness and limits', () => {
+  it('terminates a socket that stops answering pings within two intervals, and keeps a live one', async () => {
+    const { srv, token } = await setup({ HEARTBEAT_MS: '200' });
+    const url = `${srv.wsUrl}/webSocket/17/2`;
+    const mute = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, autoPong: false });
+    await new Promise((r) => mute.once('open', r));
+    const opened = Date.now();
+    const live = await TestSocket.open(srv.wsUrl, { token });
+    const closed = await new Promise<number>((resolve) => mute.once('close', (code) => resolve(code)));
+    const lived = Date.now() - opened;
+    expect(closed).toBe(1006); // terminated: no close frame
+    // Two intervals, plus scheduling slack on a busy machine: this is a bound on the mechanism, not a speed.
+    expect(lived).toBeLessThan(2 * 200 + 1500);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(live.ws.readyState).toBe(WebSocket.OPEN);
+    expect((await api(srv.url, '/healthz')).body.sockets).toBe(1);
+    live.close();
+  });
+
+  it('closes the oldest of six sockets with 4002; oversized, garbage and flooding sockets are closed alone', async () => {
+    const { srv, token, scanOnce } = await setup();
+    const sockets = [];
+    for (let i = 0; i < 5; i++) sockets.push(await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=0' }));
+    const sixth = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=0' });
+    const evicted = await sockets[0]!.closed;
+    expect(evicted).toEqual({ code: CLOSE_CODES.REPLACED.code, reason: CLOSE_CODES.REPLACED.reason });
+
+    const [big, garbage, flood] = sockets.slice(1, 4) as [TestSocket, TestSocket, TestSocket];
+    big.ws.send('x'.repeat(5000));
+    expect((await big.closed).code).toBe(1009);
+    garbage.ws.send('not json at all');
+    expect(await garbage.closed).toEqual({ code: 4000, reason: CLOSE_CODES.BAD_FRAME.reason });
+    for (let i = 0; i < 100; i++) flood.ws.send(JSON.stringify({ type: 'ping' }));
+    expect((await flood.closed).code).toBe(4003);
+
+    const survivors = [sockets[4]!, sixth];
+    await scanOnce();
+    for (const s of survivors) {
+      let frame;
+      do frame = await s.nextJson();
+      while (frame.type !== 'result');
+      expect(frame).toMatchObject({ seq: 1, remaining: 9 });
+    }
+    expect((await api(srv.url, '/healthz')).body.sockets).toBe(2);
+    survivors.forEach((s) => s.close());
+  });
+});
+
+describe('long-poll fallback', () => {
+  it('answers a held poll the moment a scan commits, with the same seq the socket sees', async () => {
+    const { srv, token, scanOnce } = await setup();
+    const socket = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=0' });
+    await socket.nextJson(); // synced
+    const held = api(srv.url, '/api/notifications?after=0&wait=20', { token });
+    let answered = false;
+    void held.then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(false);
+    await scanOnce();
+    const poll = await held;
+    expect(poll.status).toBe(200);
+    expect(poll.body.results).toHaveLength(1);
+    expect(poll.body).toMatchObject({ lastSeq: 1, complete: true, results: [{ type: 'result', seq: 1, remaining: 9, text: '0_扣费成功_剩余次数: 9' }] });
+    const pushed = await socket.nextJson();
+    expect(pushed).toEqual(poll.body.results[0]);
+
+    // Switching from socket to polling: asking after the socket's last seq loses and repeats nothing.
+    await scanOnce();
+    const next = await api(srv.url, `/api/notifications?after=${pushed.seq}&wait=5`, { token });
+    expect(next.body.results.map((r: ResultMessage) => r.seq)).toEqual([2]);
+    const none = await api(srv.url, '/api/notifications?after=2&wait=0', { token });
+    expect(none.body).toEqual({ results: [], lastSeq: 2, complete: true });
+    socket.close();
+  });
+
+  it('refuses bad parameters and missing sessions in the error shape', async () => {
+    const { srv, token } = await setup();
+    expect((await api(srv.url, '/api/notifications?after=-1', { token })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'after' });
+    expect((await api(srv.url, '/api/notifications?after=0&wait=99', { token })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'wait' });
+    expect((await api(srv.url, '/api/notifications?after=0')).status).toBe(401);
+  });
+
+  it('lets shutdown answer held polls at once', async () => {
+    const { srv, token } = await setup();
+    const held = api(srv.url, '/api/notifications?after=0&wait=30', { token });
+    await new Promise((r) => setTimeout(r, 200));
+    const closing = srv.server.close();
+    const poll = await held;
+    expect(poll.body).toEqual({ results: [], lastSeq: 0, complete: true });
+    await closing;
+  });
+});
+
+describe('metrics', () => {
+  it('exports Prometheus text whose counters move with the traffic', async () => {
+    const { srv, token, scanOnce } = await setup();
+    const read = async () => {
+      const res = await fetch(`${srv.url}/metrics`);
+      expect(res.headers.get('content-type')).toContain('text/plain');
+      const families = parsePrometheusTextFormat(await res.text());
+      const value = (name: string, labels: Record<string, string> = {}) => {
+        const family = families.find((f) => f.name === name);
+        const metric = family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
+        return Number(metric?.value ?? metric?.count ?? 0);
+      };
+      return value;
+    };
+    const before = await read();
+    expect(before('scanpush_sockets_open')).toBe(0);
+    const socket = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=0' });
+    await socket.nextJson();
+    await scanOnce();
+    const result = await socket.nextJson();
+    socket.ws.send(JSON.stringify({ type: 'ack', seq: result.seq }));
+    await scan(srv.url, srv.demoMerchantKey, 'garbage');
+    await new Promise((r) => setTimeout(r, 100));
+    const after = await read();
+    expect(after('scanpush_sockets_open')).toBe(1);
+    expect(after('scanpush_socket_connects_total', { dialect: 'structured' })).toBe(1);
+    expect(after('scanpush_pushes_sent_total', { dialect: 'structured' })).toBe(1);
+    expect(after('scanpush_scan_results_total', { result: 'OK' })).toBe(1);
+    expect(after('scanpush_scan_results_total', { result: 'QR_INVALID' })).toBe(1);
+    expect(after('scanpush_acks_total')).toBe(1);
+    expect(after('scanpush_push_latency_seconds')).toBe(1);
+    socket.close();
+    await socket.closed;
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = await read();
+    expect(closed('scanpush_sockets_open')).toBe(0);
+    expect(closed('scanpush_socket_disconnects_total', { reason: 'client' })).toBe(1);
+  });
+});
