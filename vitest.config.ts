@@ -1,10 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects so the fast unit tests can run apart from the end-to-end ones:
+// Projects, so each kind of test can run apart (`vitest run --project unit`):
 //   unit: tests beside the code (packages/*/src, apps/*/src)
-//   e2e:  test/, which starts real servers, sockets, child processes and SQLite files
+//   e2e:  test/, real servers, sockets, child processes and SQLite files
+//   slow: the end-to-end suites that drive real nginx, Chromium, the benchmark or kill processes
+const SLOW = ['test/nginx.test.ts', 'test/console.test.ts', 'test/bench.test.ts', 'test/crash-recovery.test.ts'];
+
 export default defineConfig({
   test: {
+    reporters: ['default', './scripts/summary-reporter.ts'],
     projects: [
       {
         test: {
@@ -17,9 +21,19 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts'],
+          exclude: SLOW,
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'slow',
+          include: SLOW,
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
         },
       },
     ],
