@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { STRUCTURED_SUBPROTOCOL, decodeServerMessage, encodeMessage, socketPath, type ServerMessage } from '@scanpush/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { clientAddressFrom, trustedProxies } from '../apps/server/src/http/client-address.js';
 import { TestSocket } from './helpers/client.js';
 import { makeCertificates, renderNginxConfig, request, startNginx, type Certificates, type NginxVars, type RunningNginx } from './helpers/nginx.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -22,14 +25,14 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The shipped template's variables for loopback ports, the test certificate and one upstream. */
-function vars(ports: { httpsPort: number; httpPort: number }, srv: TestServer, readTimeout = '75s'): NginxVars {
+function vars(ports: { httpsPort: number; httpPort: number }, upstreamPort: number, readTimeout = '75s'): NginxVars {
   return {
     SCANPUSH_DOMAIN: 'localhost',
     SCANPUSH_HTTPS_LISTEN: `127.0.0.1:${ports.httpsPort}`,
     SCANPUSH_HTTP_LISTEN: `127.0.0.1:${ports.httpPort}`,
     SCANPUSH_CERT: certs.certPath,
     SCANPUSH_CERT_KEY: certs.keyPath,
-    SCANPUSH_UPSTREAM: `127.0.0.1:${srv.port}`,
+    SCANPUSH_UPSTREAM: `127.0.0.1:${upstreamPort}`,
     SCANPUSH_SOCKET_READ_TIMEOUT: readTimeout,
   };
 }
@@ -37,7 +40,7 @@ function vars(ports: { httpsPort: number; httpPort: number }, srv: TestServer, r
 /** The real server behind nginx rendered from the shipped config; `edit` may change the rendered text. */
 async function stack(opts: { env?: Record<string, string>; readTimeout?: string; edit?: (conf: string) => string } = {}) {
   const srv = await startServer({ env: opts.env ?? {} });
-  const nginx = await startNginx((ports) => (opts.edit ?? ((c) => c))(renderNginxConfig(vars(ports, srv, opts.readTimeout))));
+  const nginx = await startNginx((ports) => (opts.edit ?? ((c) => c))(renderNginxConfig(vars(ports, srv.port, opts.readTimeout))));
   const https = `https://127.0.0.1:${nginx.httpsPort}`;
   return {
     srv,
@@ -197,6 +200,33 @@ describe('rate limits at nginx', () => {
     const limited = answers.filter((a) => a.status === 429);
     expect(limited.length).toBeGreaterThan(0);
     expect(limited[0]?.body).toEqual({ error: { code: 'RATE_LIMITED', message: 'Too many requests' } });
+  });
+});
+
+describe('the client address behind nginx', () => {
+  it('reaches the server in the forwarding headers, a client-written X-Forwarded-For replaced', async () => {
+    // An upstream that answers what nginx told it, and what the server makes of that trusting nginx.
+    const trusted = trustedProxies(['127.0.0.1']);
+    const upstream = createServer((req, res) => {
+      const headers = { forwardedFor: req.headers['x-forwarded-for'] as string | undefined, realIp: req.headers['x-real-ip'] as string | undefined };
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ...headers, proto: req.headers['x-forwarded-proto'], peer: req.socket.remoteAddress, client: clientAddressFrom(req.socket.remoteAddress, headers, trusted) }));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const port = (upstream.address() as AddressInfo).port;
+    const nginx = await startNginx((ports) => renderNginxConfig(vars(ports, port)));
+    try {
+      // The client connects from another loopback address than nginx's own, so the two can be told apart.
+      const answer = await request(`https://127.0.0.1:${nginx.httpsPort}/api/whoami`, {
+        ca: certs.caPem,
+        headers: { 'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.6' },
+        localAddress: '127.0.0.5',
+      });
+      expect(answer.body).toEqual({ forwardedFor: '127.0.0.5', realIp: '127.0.0.5', proto: 'https', peer: '127.0.0.1', client: '127.0.0.5' });
+    } finally {
+      await nginx.stop();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
   });
 });
 

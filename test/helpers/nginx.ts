@@ -176,7 +176,7 @@ export interface Answer<T = any> {
  */
 export function request<T = any>(
   url: string,
-  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; ca?: string } = {},
+  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; ca?: string; localAddress?: string } = {},
 ): Promise<Answer<T>> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.token) headers.authorization = `Bearer ${init.token}`;
@@ -184,7 +184,7 @@ export function request<T = any>(
   if (payload !== undefined) headers['content-type'] = 'application/json';
   const send = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: init.method ?? (payload === undefined ? 'GET' : 'POST'), headers, agent: false, ca: init.ca }, (res) => {
+    const req = send(url, { method: init.method ?? (payload === undefined ? 'GET' : 'POST'), headers, agent: false, ca: init.ca, localAddress: init.localAddress }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrustedProxies } from './http/client-address.js';
 
 /**
  * The only place that reads the environment. `loadConfig` checks every value and fails fast with one
@@ -27,6 +28,11 @@ const schema = z.object({
   WECHAT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com'),
   HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
+  TRUST_PROXY: z.string().transform((text, ctx) => {
+    const parsed = parseTrustedProxies(text);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+    return parsed.ok ? parsed.value : [];
+  }).optional(),
   MAX_SOCKETS_PER_STORE: z.coerce.number().int().min(1).max(100).default(5),
   FRAME_RATE_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(10),
   FRAME_BURST: z.coerce.number().int().min(1).max(10_000).default(20),
@@ -59,6 +65,8 @@ export interface Config {
   /** WeChat login (`POST /api/auth/wechat`). Without appid and secret that route refuses with UNAVAILABLE. */
   wechat: { appid: string | undefined; secret: string | undefined; apiBase: string };
   heartbeatMs: number;
+  /** Proxies (IPs, CIDR blocks) whose X-Forwarded-For / X-Real-IP are believed; empty: none. */
+  trustProxy: string[];
   delivery: DeliveryConfig;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
@@ -116,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     console: v.CONSOLE ?? !production,
     wechat: { appid: v.WECHAT_APPID, secret: v.WECHAT_SECRET, apiBase: v.WECHAT_API_BASE },
     heartbeatMs: v.HEARTBEAT_MS,
+    trustProxy: v.TRUST_PROXY ?? [],
     delivery: {
       maxSocketsPerStore: v.MAX_SOCKETS_PER_STORE,
       frameRatePerSecond: v.FRAME_RATE_PER_SECOND,

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { AppError, HTTP_STATUS } from '../errors.js';
+import { clientAddress, trustedProxies } from './client-address.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
@@ -17,6 +18,7 @@ import { scanRoutes } from './routes/scans.js';
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { logger, metrics } = deps;
+  const trusted = trustedProxies(deps.config.trustProxy);
 
   app.use(requestId());
   app.use(async (c, next) => {
@@ -26,7 +28,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     const ms = Math.round((performance.now() - started) * 10) / 10;
     const level = c.res.status >= 500 ? 'error' : 'debug';
-    logger[level]({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+    const client = clientAddress(c, trusted);
+    logger[level]({ requestId: c.get('requestId'), client, method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
   });
   app.use(
     '/api/*',
