@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 //   unit: tests beside the code (packages/*/src, apps/*/src)
 //   e2e:  test/, real servers, sockets, child processes and SQLite files
 //   slow: the end-to-end suites that drive real nginx, Chromium, the benchmark or kill processes
+//   miniprogram: the WeChat mini-program's pages under miniprogram-simulate against the real server
 const SLOW = ['test/nginx.test.ts', 'test/console.test.ts', 'test/bench.test.ts', 'test/crash-recovery.test.ts'];
 
 export default defineConfig({
@@ -34,6 +35,18 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 180_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'miniprogram',
+          include: ['apps/miniprogram/test/**/*.test.ts'],
+          // Not vitest's jsdom environment: it breaks esbuild and resolves `ws` to its browser stub.
+          environment: 'node',
+          setupFiles: ['apps/miniprogram/test/setup/dom.ts'],
+          globalSetup: ['apps/miniprogram/test/setup/compile.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
     ],
