@@ -37,7 +37,8 @@ export class QrView {
     this.box.replaceChildren(this.canvas);
     this.box.classList.remove('stale');
     this.tokenText.textContent = token;
-    this.deadline = performance.now() + ttlSeconds * 1000;
+    // The server keeps expiry in whole seconds, rounded down: the token may have a second less than its TTL.
+    this.deadline = performance.now() + (ttlSeconds - 1) * 1000;
     this.lead = refreshLeadSeconds(ttlSeconds);
     this.due = false;
     window.clearInterval(this.ticker);
