@@ -230,9 +230,11 @@ describe('browser console (real Chromium)', () => {
     expect(await qrOnScreen(page)).not.toBe(first);
   });
 
-  it('is served by the built server too (dist/main.js finds apps/console/dist)', async () => {
+  it('is served by the built server too (dist/main.js finds apps/console/dist), which prints its address', async () => {
     const child = await spawnServer({ QR_SECRET: 'x'.repeat(32), DATABASE_PATH: join(tmp, 'child.db') });
     try {
+      // Printed for the newcomer who started the server, next to the demo merchant key.
+      await poll(() => child.output()).toContain(`Console: ${child.url}/`);
       const page = await fetch(child.url + '/');
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');

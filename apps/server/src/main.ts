@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   }
   const server = await startServer(config, { repo, broker, logger });
   logger.info({ url: server.url, port: server.port, database: config.databasePath, env: config.env }, 'scanpush listening');
+  // For the newcomer who just ran the README's first command: where to look.
+  if (config.console) process.stdout.write(`Console: ${server.url}/\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
