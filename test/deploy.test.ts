@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../apps/server/src/config.js';
+
+// The deploy/ templates kept in step with the server they configure.
+const read = (path: string) => readFileSync(fileURLToPath(new URL(`../${path}`, import.meta.url)), 'utf8');
+
+/** KEY=VALUE lines of an environment file, as systemd's EnvironmentFile reads them (no quoting used). */
+function parseEnvFile(text: string): Record<string, string> {
+  const entries = text
+    .split('\n')
+    .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const);
+  return Object.fromEntries(entries);
+}
+
+const example = parseEnvFile(read('deploy/scanpush.env.example'));
+const unit = read('deploy/scanpush.service');
+
+describe('deploy/scanpush.env.example', () => {
+  it('names every variable the server reads, and nothing else', () => {
+    const schema = /const schema = z\.object\(\{([\s\S]*?)\n\}\);/.exec(read('apps/server/src/config.ts'))?.[1] ?? '';
+    const names = [...schema.matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThan(10);
+    expect(Object.keys(example).sort()).toEqual(names.sort());
+  });
+
+  it('holds no secret, and starts a production server once the secrets are filled in', () => {
+    for (const secret of ['QR_SECRET', 'ADMIN_TOKEN', 'WECHAT_SECRET', 'WECHAT_APPID', 'DEMO_MERCHANT_KEY']) expect(example[secret]).toBe('');
+    expect(() => loadConfig(example, () => 'unused')).toThrow(ConfigError);
+    expect(() => loadConfig(example, () => 'unused')).toThrow(/QR_SECRET: required in production/);
+
+    const config = loadConfig({ ...example, QR_SECRET: 'q'.repeat(48), ADMIN_TOKEN: 'a'.repeat(32) }, () => 'unused');
+    expect(config).toMatchObject({
+      env: 'production',
+      host: '127.0.0.1',
+      port: 8089,
+      databasePath: '/var/lib/scanpush/scanpush.db',
+      trustProxy: ['127.0.0.1', '::1'],
+      devLogin: false,
+      demo: false,
+      qrSecretGenerated: false,
+    });
+  });
+});
+
+describe('deploy/scanpush.service', () => {
+  it('starts the file the server build writes, from the state directory that holds the database', () => {
+    expect(unit).toMatch(/^ExecStart=\S+ \/opt\/scanpush\/apps\/server\/dist\/main\.js$/m);
+    expect(read('apps/server/build.mjs')).toContain("outfile: 'dist/main.js'");
+    expect(unit).toMatch(/^StateDirectory=scanpush$/m);
+    expect(example.DATABASE_PATH?.startsWith('/var/lib/scanpush/')).toBe(true);
+    expect(unit).toMatch(/^EnvironmentFile=\/etc\/scanpush\/scanpush\.env$/m);
+  });
+
+  it('waits for the graceful shutdown before killing', () => {
+    const stopSeconds = Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1]);
+    const grace = loadConfig({ QR_SECRET: 'q'.repeat(48) }, () => 'unused').shutdownGraceMs;
+    // The grace period, the 2 s the socket server gives close frames, and a margin.
+    expect(stopSeconds * 1000).toBeGreaterThanOrEqual(grace + 2000 + 5000);
+  });
+
+  it.runIf(existsSync('/usr/bin/systemd-analyze'))('passes systemd-analyze verify without a warning', () => {
+    // It reports problems (unknown keys, bad values) on stderr and still exits 0.
+    const run = spawnSync('systemd-analyze', ['verify', fileURLToPath(new URL('../deploy/scanpush.service', import.meta.url))], { encoding: 'utf8' });
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+});
