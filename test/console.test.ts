@@ -47,7 +47,10 @@ async function server(env: Record<string, string> = {}): Promise<TestServer> {
 
 async function browser(args: string[] = []): Promise<Browser> {
   const b = await launchChromium(args);
-  cleanups.push(() => b.close());
+  cleanups.push(async () => {
+    await b.close();
+    expect(b.errors, 'errors in the page').toEqual([]);
+  });
   return b;
 }
 

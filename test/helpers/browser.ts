@@ -26,6 +26,11 @@ export const SCREENSHOTS = fileURLToPath(new URL('../../test-output/console/', i
 export interface Browser {
   context: BrowserContext;
   page: Page;
+  /**
+   * Uncaught exceptions and console errors of its pages (CSP violations among them), except Chromium's
+   * line for each 4xx answer, which the console provokes on purpose.
+   */
+  errors: string[];
   close(): Promise<void>;
 }
 
@@ -45,10 +50,16 @@ export async function launchChromium(args: string[] = []): Promise<Browser> {
     viewport: { width: 1280, height: 800 },
     locale: 'zh-CN',
   });
+  const errors: string[] = [];
+  context.on('weberror', (error) => errors.push(`uncaught: ${error.error().message}`));
+  context.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,
     page,
+    errors,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
