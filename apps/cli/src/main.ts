@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { backupCommand } from './commands/backup.js';
+import { listenCommand } from './commands/listen.js';
+import { qrCommand } from './commands/qr.js';
+import { scanCommand } from './commands/scan.js';
+import { CliError, EXIT } from './errors.js';
+import { serverOption } from './options.js';
+
+function program(): Command {
+  const root = new Command('scanpush')
+    .description('scanpush from the terminal: member QR codes, merchant scans, the push socket')
+    .addOption(serverOption())
+    .exitOverride()
+    .configureOutput({
+      // Commander's errors become the same one line as every other failure.
+      outputError: (text, write) => write(`scanpush: ${oneLine(text.replace(/^error: /, ''))}\n`),
+    });
+  for (const command of [qrCommand(), scanCommand(), listenCommand(), backupCommand()]) {
+    root.addCommand(command.exitOverride().configureOutput(root.configureOutput()));
+  }
+  return root;
+}
+
+function oneLine(text: string): string {
+  return text.trim().split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
+}
+
+// Exit only once stdout and stderr have taken every byte: they are asynchronous pipes on some systems.
+function exit(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+try {
+  await program().parseAsync(process.argv);
+  exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander printed its message (or the help) already.
+    exit(error.exitCode);
+  } else if (error instanceof CliError) {
+    process.stderr.write(`scanpush: ${oneLine(error.message)}\n`);
+    exit(error.exitCode);
+  } else {
+    process.stderr.write(`scanpush: unexpected error: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+    exit(EXIT.FAILURE);
+  }
+}
