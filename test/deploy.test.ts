@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../apps/server/src/config.js';
+import { renderNginxConfig, type NginxVars } from './helpers/nginx.js';
 
 // The deploy/ templates kept in step with the server they configure.
 const read = (path: string) => readFileSync(fileURLToPath(new URL(`../${path}`, import.meta.url)), 'utf8');
@@ -66,5 +67,28 @@ describe('deploy/scanpush.service', () => {
     // It reports problems (unknown keys, bad values) on stderr and still exits 0.
     const run = spawnSync('systemd-analyze', ['verify', fileURLToPath(new URL('../deploy/scanpush.service', import.meta.url))], { encoding: 'utf8' });
     expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+});
+
+describe('deploy/nginx/scanpush.conf', () => {
+  it.runIf(existsSync('/usr/bin/envsubst'))('renders with the documented envsubst command exactly as the tests render it', () => {
+    const template = read('deploy/nginx/scanpush.conf');
+    // The variable list operators copy: the quoted argument in the template's header comment.
+    const list = /envsubst '([^']+)'/.exec(template.split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#\s*/, '')).join(' '))?.[1] ?? '';
+    const vars: NginxVars = {
+      SCANPUSH_DOMAIN: 'wash.example.com',
+      SCANPUSH_HTTPS_LISTEN: '443',
+      SCANPUSH_HTTP_LISTEN: '80',
+      SCANPUSH_CERT: '/etc/letsencrypt/live/wash.example.com/fullchain.pem',
+      SCANPUSH_CERT_KEY: '/etc/letsencrypt/live/wash.example.com/privkey.pem',
+      SCANPUSH_UPSTREAM: '127.0.0.1:8089',
+      SCANPUSH_SOCKET_READ_TIMEOUT: '75s',
+    };
+    const run = spawnSync('envsubst', [list], { input: template, encoding: 'utf8', env: { PATH: process.env.PATH, ...vars } });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(renderNginxConfig(vars));
+    // nginx's own variables survive.
+    expect(run.stdout).toContain('$http_upgrade');
+    expect(read('docs/production.md')).toContain(`envsubst '${list.replace(/\s+/g, ' ')}'`);
   });
 });
