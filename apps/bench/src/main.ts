@@ -1,0 +1,152 @@
+/**
+ * `pnpm bench`: load benchmarks of the built server. See options.ts for the flags and BENCHMARKS.md for
+ * what the figures mean and the latest ones.
+ */
+import { appendFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machineInfo, type Noise } from './machine.js';
+import { parseOptions, USAGE, UsageError, workersFor, type Options, type Workload } from './options.js';
+import { Progress } from './progress.js';
+import { summarise, table, type Figures, type PollingFigures, type RunRecord, type Summary } from './report.js';
+import { withRun, type RunOutcome } from './run.js';
+import { SERVER_ENTRY } from './server-process.js';
+import { capacity } from './workloads/capacity.js';
+import { closed } from './workloads/closed.js';
+import { latency } from './workloads/latency.js';
+import { hasLongPoll, polling, type PollMode } from './workloads/polling.js';
+
+async function main(): Promise<number> {
+  let opts: Options;
+  try {
+    const parsed = parseOptions(process.argv.slice(2));
+    if (parsed === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    opts = parsed;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`bench: ${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  const progress = new Progress();
+  const machine = machineInfo();
+  const stale = serverBuildIsStale();
+  progress.log(
+    `scanpush bench: ${machine.nproc} cores (${machine.cpuModel}), ${machine.memTotalMiB} MiB, node ${machine.node}, open files ${machine.fileLimit}; ` +
+      `${opts.runs} run(s) of ${opts.only.join(', ')}${opts.quick ? ' (quick)' : ''}`,
+  );
+  if (stale) progress.log(`warning: ${SERVER_ENTRY} is older than the server's sources; run pnpm build for current figures`);
+
+  const emit = (line: object) => {
+    const text = `${JSON.stringify(line)}\n`;
+    process.stdout.write(text);
+    if (opts.out) appendFileSync(opts.out, text);
+  };
+  const summaries: Summary[] = [];
+  let failures = 0;
+  for (const workload of opts.only) {
+    const records: RunRecord[] = [];
+    let failed = 0;
+    for (let run = 1; run <= opts.runs; run++) {
+      const label = `${workload} ${run}/${opts.runs}`;
+      try {
+        const outcome = await runWorkload(opts, workload, run, label, progress);
+        records.push({ workload, run, figures: outcome.figures, noise: outcome.noise });
+        emit({
+          bench: 'scanpush',
+          type: 'run',
+          workload,
+          run,
+          of: opts.runs,
+          at: new Date().toISOString(),
+          machine,
+          serverBuildStale: stale,
+          options: opts,
+          figures: outcome.figures,
+          noise: outcome.noise,
+          serverProblems: { count: outcome.serverProblems.length, first: outcome.serverProblems.slice(0, 3) },
+        });
+        progress.log(`${label}: done (other load ${outcome.noise.otherCores} cores, steal ${outcome.noise.stealPct}%)`);
+      } catch (err) {
+        failed++;
+        failures++;
+        const message = err instanceof Error ? err.message : String(err);
+        emit({ bench: 'scanpush', type: 'error', workload, run, at: new Date().toISOString(), message });
+        progress.log(`${label}: FAILED: ${message}`);
+      }
+    }
+    const summary = summarise(workload, records, failed);
+    summaries.push(summary);
+    emit({ bench: 'scanpush', ...summary });
+  }
+  progress.log(`\n${table(summaries)}`);
+  return failures > 0 ? 1 : 0;
+}
+
+async function runWorkload(opts: Options, workload: Workload, run: number, label: string, progress: Progress): Promise<RunOutcome<Figures>> {
+  const profile = profileSetup(opts, `${workload}-${run}`, workload === 'capacity');
+  switch (workload) {
+    case 'capacity':
+      return withRun(opts, { members: opts.sockets, workers: workersFor(opts, opts.sockets), label, progress, ...profile }, (ctx) =>
+        capacity(ctx, profile.serverCwd),
+      );
+    case 'latency':
+      return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile }, latency);
+    case 'closed':
+      return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile }, closed);
+    case 'floor':
+      return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, floor: true }, closed);
+    case 'polling': {
+      // Three servers in turn, the same members and scans: only how members learn results differs.
+      const side = (mode: PollMode) =>
+        withRun(opts, { members: opts.pollMembers, workers: workersFor(opts, opts.pollMembers), label: `${label} ${mode}`, progress, ...profileSetup(opts, `polling-${mode}-${run}`, false) }, async (ctx) =>
+          mode === 'long' && !(await hasLongPoll(ctx.server.url)) ? null : polling(ctx, mode),
+        );
+      const interval = await side('interval');
+      const long = await side('long');
+      const push = await side('push');
+      if (!interval.figures || !push.figures) throw new Error('polling: a side produced no figures');
+      const figures: PollingFigures = { interval: interval.figures, long: long.figures, push: push.figures };
+      return { figures, noise: worst([interval.noise, long.noise, push.noise]), serverProblems: [...interval.serverProblems, ...long.serverProblems, ...push.serverProblems] };
+    }
+  }
+}
+
+/** With --profile: the server writes a CPU profile on exit (and heap snapshots on SIGUSR2) into its own folder. */
+function profileSetup(opts: Options, name: string, heap: boolean): { nodeArgs?: string[]; serverCwd?: string } {
+  if (!opts.profileDir) return {};
+  const dir = join(opts.profileDir, name);
+  mkdirSync(dir, { recursive: true });
+  return { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(heap ? ['--heapsnapshot-signal=SIGUSR2'] : [])], serverCwd: dir };
+}
+
+function worst(noises: Noise[]): Noise {
+  return {
+    load1: Math.max(...noises.map((n) => n.load1)),
+    otherCores: Math.max(...noises.map((n) => n.otherCores)),
+    stealPct: Math.max(...noises.map((n) => n.stealPct)),
+  };
+}
+
+/** True when a server or shared source file is newer than the built server. */
+function serverBuildIsStale(): boolean {
+  const built = statSync(SERVER_ENTRY, { throwIfNoEntry: false })?.mtimeMs;
+  if (built === undefined) return false; // the run itself reports the missing build
+  const roots = ['../../server/src', '../../../packages/shared/src'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const p = join(dir, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }, 0);
+  return roots.some((r) => newest(r) > built);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

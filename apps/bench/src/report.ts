@@ -1,0 +1,164 @@
+import type { Noise } from './machine.js';
+import type { Workload } from './options.js';
+import { median, round, spread } from './stats.js';
+import type { CapacityFigures } from './workloads/capacity.js';
+import type { ClosedFigures } from './workloads/closed.js';
+import type { LatencyFigures } from './workloads/latency.js';
+import type { PollFigures } from './workloads/polling.js';
+
+export interface PollingFigures {
+  interval: PollFigures;
+  /** Null when the server has no long-poll endpoint. */
+  long: PollFigures | null;
+  push: PollFigures;
+}
+
+export type Figures = CapacityFigures | LatencyFigures | ClosedFigures | PollingFigures;
+
+/** One headline number of a workload, with the issue's target where it sets one. */
+export interface KeyFigure {
+  key: string;
+  label: string;
+  value: number | null;
+  target?: { op: '<=' | '>='; value: number };
+}
+
+/** The numbers the table and the summary line show, per workload. */
+export function keyFigures(workload: Workload, f: Figures): KeyFigure[] {
+  switch (workload) {
+    case 'capacity': {
+      const c = f as CapacityFigures;
+      return [
+        { key: 'opened', label: 'sockets held', value: c.opened, target: { op: '>=', value: c.sockets } },
+        { key: 'stillOpen', label: 'still open after the hold', value: c.stillOpen, target: { op: '>=', value: c.sockets } },
+        { key: 'kibPerSocket', label: 'server RSS per socket (KiB)', value: c.kibPerSocket, target: { op: '<=', value: 8 } },
+        { key: 'marginalKibPerSocket', label: 'marginal RSS per socket (KiB)', value: c.marginalKibPerSocket },
+        { key: 'socketsPerGiB', label: 'sockets per GiB of RSS', value: c.socketsPerGiB },
+        { key: 'heapKibPerSocket', label: 'JS heap per socket (KiB)', value: c.heapKibPerSocket },
+        { key: 'holdCpuPct', label: 'server CPU holding them (% core)', value: c.holdCpuPct },
+        { key: 'connectsPerSecond', label: 'connects per second', value: c.connectsPerSecond },
+      ];
+    }
+    case 'latency': {
+      const l = f as LatencyFigures;
+      return [
+        { key: 'pushP50', label: 'scan → push p50 (ms)', value: l.pushMs.p50 },
+        { key: 'pushP99', label: 'scan → push p99 (ms)', value: l.pushMs.p99, target: { op: '<=', value: 3 } },
+        { key: 'pushMax', label: 'scan → push max (ms)', value: l.pushMs.max },
+        { key: 'lost', label: 'pushes lost', value: l.lost, target: { op: '<=', value: 0 } },
+        { key: 'serverP99', label: 'server commit → send p99 ≤ (ms)', value: l.serverCommitToSendMs.p99AtMost },
+        { key: 'answerP99', label: 'merchant answer p99 (ms)', value: l.answerMs.p99 },
+        { key: 'cpuUsPerScan', label: 'server CPU per scan (µs)', value: l.serverCpuUsPerScan },
+        { key: 'senderLateMs', label: 'load generator late by (ms)', value: l.senderLateMs },
+      ];
+    }
+    case 'floor': {
+      const c = f as ClosedFigures;
+      return [
+        { key: 'scansPerSecond', label: 'bare ws + node:http: scans per second', value: c.scansPerSecond },
+        { key: 'pushP99', label: 'bare: scan → push p99 (ms)', value: c.pushMs.p99 },
+        { key: 'cpuUsPerScan', label: 'bare: server CPU per scan (µs)', value: c.serverCpuUsPerScan },
+      ];
+    }
+    case 'closed': {
+      const c = f as ClosedFigures;
+      return [
+        { key: 'scansPerSecond', label: 'durable scans per second', value: c.scansPerSecond, target: { op: '>=', value: 10_000 } },
+        { key: 'pushP99', label: 'scan → push p99 (ms)', value: c.pushMs.p99, target: { op: '<=', value: 20 } },
+        { key: 'answerP99', label: 'merchant answer p99 (ms)', value: c.answerMs.p99 },
+        { key: 'lost', label: 'pushes lost', value: c.lost, target: { op: '<=', value: 0 } },
+        { key: 'cpuUsPerScan', label: 'server CPU per scan (µs)', value: c.serverCpuUsPerScan },
+      ];
+    }
+    case 'polling': {
+      const p = f as PollingFigures;
+      const side = (name: string, m: PollFigures | null): KeyFigure[] =>
+        m === null
+          ? []
+          : [
+              { key: `${m.mode}LearnP50`, label: `${name}: learn p50 (ms)`, value: m.learnMs.p50 },
+              { key: `${m.mode}LearnP99`, label: `${name}: learn p99 (ms)`, value: m.learnMs.p99 },
+              { key: `${m.mode}Rps`, label: `${name}: requests/s absorbed`, value: m.requestsPerSecond },
+              { key: `${m.mode}Cpu`, label: `${name}: server CPU (% core)`, value: m.serverCpuPct },
+              { key: `${m.mode}Lost`, label: `${name}: results never learned`, value: m.lost },
+            ];
+      return [...side('poll every 2 s', p.interval), ...side('long-poll', p.long), ...side('push', p.push)];
+    }
+  }
+}
+
+export interface RunRecord {
+  workload: Workload;
+  run: number;
+  figures: Figures;
+  noise: Noise;
+}
+
+export interface Summary {
+  type: 'summary';
+  workload: Workload;
+  runs: number;
+  failedRuns: number;
+  figures: Array<{ key: string; label: string; median: number | null; min: number | null; max: number | null; spread: number; target?: KeyFigure['target']; met?: boolean }>;
+  noisy: boolean;
+  noiseNotes: string[];
+}
+
+/** Medians over runs, and whether the machine was noisy (other load, steal, or runs far apart). */
+export function summarise(workload: Workload, records: readonly RunRecord[], failedRuns: number): Summary {
+  const perRun = records.map((r) => keyFigures(workload, r.figures));
+  const figures: Summary['figures'] = (perRun[0] ?? []).map((first, i) => {
+    const values = perRun.map((k) => k[i]?.value).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    const med = values.length ? round(median(values), 3) : null;
+    const out: Summary['figures'][number] = {
+      key: first.key,
+      label: first.label,
+      median: med,
+      min: values.length ? Math.min(...values) : null,
+      max: values.length ? Math.max(...values) : null,
+      spread: round(spread(values), 3),
+    };
+    if (first.target) {
+      out.target = first.target;
+      out.met = med !== null && (first.target.op === '<=' ? med <= first.target.value : med >= first.target.value);
+    }
+    return out;
+  });
+  const notes: string[] = [];
+  const maxOther = Math.max(0, ...records.map((r) => r.noise.otherCores));
+  const maxSteal = Math.max(0, ...records.map((r) => r.noise.stealPct));
+  const maxLoad = Math.max(0, ...records.map((r) => r.noise.load1));
+  if (maxOther >= 0.25) notes.push(`other processes kept up to ${maxOther} cores busy during a run`);
+  if (maxSteal >= 2) notes.push(`CPU steal up to ${maxSteal}%`);
+  const wide = figures.filter((f) => f.spread > 0.25 && f.median !== null && Math.abs(f.median) >= 1);
+  if (records.length > 1 && wide.length) notes.push(`runs differed by more than 25% on: ${wide.map((f) => f.label).join(', ')}`);
+  if (maxLoad > 0) notes.push(`load average (1 min) at run starts up to ${maxLoad}`);
+  return { type: 'summary', workload, runs: records.length, failedRuns, figures, noisy: maxOther >= 0.25 || maxSteal >= 2 || wide.length > 0, noiseNotes: notes };
+}
+
+/** The human table: one row per headline figure. */
+export function table(summaries: readonly Summary[]): string {
+  const rows: string[][] = [['workload', 'figure', 'median', 'runs min–max', 'target', '']];
+  for (const s of summaries) {
+    for (const f of s.figures) {
+      rows.push([
+        s.workload,
+        f.label,
+        fmt(f.median),
+        s.runs > 1 ? `${fmt(f.min)}–${fmt(f.max)}` : '',
+        f.target ? `${f.target.op === '<=' ? '≤' : '≥'} ${fmt(f.target.value)}` : '',
+        f.met === undefined ? '' : f.met ? 'met' : 'MISSED',
+      ]);
+    }
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? '')].length)));
+  const line = (r: string[]) => r.map((cell, c) => (c >= 2 && c <= 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  const notes = summaries.filter((s) => s.noiseNotes.length).map((s) => `${s.workload}: ${s.noisy ? 'NOISY — ' : ''}${s.noiseNotes.join('; ')}`);
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
+function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (!Number.isFinite(v)) return '∞';
+  return Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : String(round(v, 3));
+}

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sleep } from './clock.js';
+import { Fleet } from './fleet.js';
+import { startNoiseProbe, type Noise } from './machine.js';
+import { histogram, parseSamples, sumOf, type Bucket } from './metrics-text.js';
+import type { Options } from './options.js';
+import type { Progress } from './progress.js';
+import { newQrSecret, provision, type Fixture } from './provision.js';
+import { startServerProcess, type ServerProcess } from './server-process.js';
+
+/** What a workload gets for one run: a fresh server on a fresh database, and client workers. */
+export interface RunContext {
+  opts: Options;
+  server: ServerProcess;
+  fleet: Fleet;
+  fixture: Fixture;
+  qrSecret: string;
+  progress: Progress;
+  /** Label for progress lines, e.g. "latency 2/3". */
+  label: string;
+  /** Runs `work` but fails at once if the server or a client worker dies meanwhile. */
+  guard<T>(work: Promise<T>): Promise<T>;
+  /** Resolves when the server counts `n` open sockets (its /healthz), or throws after `timeoutMs`. */
+  waitForServerSockets(n: number, timeoutMs?: number): Promise<void>;
+  /** The server's /metrics, parsed. */
+  metrics(): Promise<ServerMetrics>;
+}
+
+export interface ServerMetrics {
+  pushLatency: Bucket[];
+  heapUsedBytes: number;
+  pushesSent: number;
+  heartbeatTerminations: number;
+}
+
+export interface RunOutcome<T> {
+  figures: T;
+  noise: Noise;
+  /** Warnings and errors the server logged. */
+  serverProblems: string[];
+}
+
+/**
+ * Provisions `members` members, starts the server and `workers` client processes, runs `body`, and
+ * always tears everything down. Noise is measured over the whole body.
+ */
+export async function withRun<T>(
+  opts: Options,
+  setup: { members: number; workers: number; label: string; progress: Progress; nodeArgs?: string[]; serverCwd?: string; floor?: boolean },
+  body: (ctx: RunContext) => Promise<T>,
+): Promise<RunOutcome<T>> {
+  const dir = mkdtempSync(join(tmpdir(), 'scanpush-bench-'));
+  const qrSecret = newQrSecret();
+  let server: ServerProcess | undefined;
+  let fleet: Fleet | undefined;
+  try {
+    setup.progress.update(`${setup.label}: provisioning ${setup.members} members`);
+    const fixture = await provision(join(dir, 'bench.db'), setup.members, Math.min(opts.stores, setup.members));
+    server = await startServerProcess({ kind: setup.floor ? 'floor' : 'scanpush', dbPath: join(dir, 'bench.db'), qrSecret, heartbeatMs: opts.heartbeatMs, nodeArgs: setup.nodeArgs ?? [], ...(setup.serverCwd ? { cwd: setup.serverCwd } : {}) });
+    fleet = Fleet.start(setup.workers);
+    const s = server;
+    const f = fleet;
+    const guard = <R>(work: Promise<R>) => Promise.race([work, s.died, f.died]);
+    const ctx: RunContext = {
+      opts,
+      server: s,
+      fleet: f,
+      fixture,
+      qrSecret,
+      progress: setup.progress,
+      label: setup.label,
+      guard,
+      async waitForServerSockets(n, timeoutMs = 60_000) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const health = JSON.parse(await guard(s.get('/healthz'))) as { sockets: number };
+          if (health.sockets === n) return;
+          if (Date.now() > deadline) throw new Error(`the server counts ${health.sockets} sockets, expected ${n}`);
+          await sleep(100);
+        }
+      },
+      async metrics() {
+        const samples = parseSamples(await guard(s.get('/metrics')));
+        return {
+          pushLatency: histogram(samples, 'scanpush_push_latency_seconds'),
+          heapUsedBytes: sumOf(samples, 'scanpush_process_nodejs_heap_size_used_bytes'),
+          pushesSent: sumOf(samples, 'scanpush_pushes_sent_total'),
+          heartbeatTerminations: sumOf(samples, 'scanpush_socket_disconnects_total', { reason: 'heartbeat' }),
+        };
+      },
+    };
+    const probe = startNoiseProbe(() => [s.pid, process.pid, ...f.pids]);
+    const figures = await guard(body(ctx));
+    const noise = probe.stop();
+    return { figures, noise, serverProblems: [...s.problems] };
+  } finally {
+    await fleet?.stop();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * A client worker process: holds member sockets (or polls on the members' behalf) and records when each
+ * member learned each result. Forked by fleet.ts; one process stays under the per-process open-file limit.
+ */
+import http from 'node:http';
+import { decodeServerMessage, encodeMessage, parsePushText, socketPath, STRUCTURED_SUBPROTOCOL, type NotificationsResponse } from '@scanpush/shared';
+import WebSocket from 'ws';
+import { nowUs } from './clock.js';
+import type { ClientMember, Command, Envelope, OpenReply, PollReply, ProgressEvent, Reply, StatusReply } from './protocol.js';
+import { Recorder } from './recorder.js';
+
+const HANDSHAKE_TIMEOUT_MS = 30_000;
+
+const recorder = new Recorder();
+let recording = false;
+const sockets = new Set<WebSocket>();
+let closingAll = false;
+const unexpectedCloses: Record<string, number> = {};
+
+function send(message: Reply | ProgressEvent): void {
+  process.send?.(message);
+}
+
+process.on('message', (raw) => {
+  const msg = raw as Envelope;
+  handle(msg).then(
+    (value) => send({ id: msg.id, ok: true, value }),
+    (err: unknown) => send({ id: msg.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) }),
+  );
+});
+// The coordinator going away must not leave this process holding thousands of sockets.
+process.on('disconnect', () => process.exit(0));
+
+async function handle(cmd: Command): Promise<unknown> {
+  switch (cmd.op) {
+    case 'open':
+      return openAll(cmd);
+    case 'record':
+      recorder.take();
+      recording = true;
+      return null;
+    case 'count':
+      return recorder.size;
+    case 'collect':
+      recording = false;
+      return recorder.take();
+    case 'status':
+      return { open: [...sockets].filter((s) => s.readyState === WebSocket.OPEN).length, unexpectedCloses } satisfies StatusReply;
+    case 'close':
+      return closeAll();
+    case 'poll':
+      return startPolling(cmd);
+    case 'poll-stop':
+      return stopPolling();
+  }
+}
+
+async function openAll(cmd: Extract<Command, { op: 'open' }>): Promise<OpenReply> {
+  let next = 0;
+  let opened = 0;
+  let failed = 0;
+  const errors = new Set<string>();
+  const progress = setInterval(() => send({ event: 'progress', open: opened }), 250);
+  const lane = async () => {
+    while (next < cmd.members.length) {
+      const i = next++;
+      const member = cmd.members[i] as ClientMember;
+      const localAddress = cmd.localAddresses[i % cmd.localAddresses.length];
+      try {
+        await openOne(cmd.wsUrl, member, localAddress, cmd.structured);
+        opened++;
+      } catch (err) {
+        failed++;
+        if (errors.size < 5) errors.add(err instanceof Error ? err.message : String(err));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, cmd.concurrency) }, lane));
+  clearInterval(progress);
+  send({ event: 'progress', open: opened });
+  return { opened, failed, errors: [...errors] };
+}
+
+function openOne(wsUrl: string, member: ClientMember, localAddress: string | undefined, structured: boolean): Promise<void> {
+  const ws = new WebSocket(wsUrl + socketPath(member.memberId, member.storeId), structured ? [STRUCTURED_SUBPROTOCOL] : [], {
+    headers: { authorization: `Bearer ${member.token}` },
+    perMessageDeflate: false,
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    ...(localAddress ? { localAddress } : {}),
+  });
+  const id = member.memberId;
+  ws.on('message', (data, isBinary) => {
+    const t = nowUs();
+    if (!recording) return;
+    const text = isBinary ? undefined : String(data);
+    const remaining = text === undefined ? undefined : structured ? structuredRemaining(text) : textRemaining(text);
+    if (remaining === undefined) recorder.unparsed++;
+    else recorder.add(id, remaining, t);
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => {
+      sockets.add(ws);
+      // The structured dialect waits for a resume before it sends live results; ask from the start.
+      if (structured) ws.send(encodeMessage({ type: 'resume', after: 0 }));
+      ws.on('close', (code) => {
+        sockets.delete(ws);
+        if (!closingAll) unexpectedCloses[code] = (unexpectedCloses[code] ?? 0) + 1;
+      });
+      resolve();
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      reject(new Error(`upgrade refused: HTTP ${res.statusCode}`));
+      ws.terminate();
+    });
+    ws.once('error', (err) => reject(err));
+  });
+}
+
+function textRemaining(text: string): number | undefined {
+  const parsed = parsePushText(text);
+  return parsed.ok ? parsed.value.remaining : undefined;
+}
+
+function structuredRemaining(text: string): number | undefined {
+  const decoded = decodeServerMessage(text);
+  if (!decoded.ok || decoded.value.type !== 'result') return undefined;
+  return decoded.value.remaining ?? undefined;
+}
+
+async function closeAll(): Promise<number> {
+  closingAll = true;
+  const all = [...sockets];
+  await Promise.all(
+    all.map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          if (ws.readyState === WebSocket.CLOSED) return resolve();
+          ws.once('close', () => resolve());
+          ws.close(1000);
+          // A server that does not answer the close frame in time is cut off.
+          setTimeout(() => ws.terminate(), 5000).unref();
+        }),
+    ),
+  );
+  sockets.clear();
+  closingAll = false;
+  return all.length;
+}
+
+// ---- polling: the seed's alternative to push, and the long-poll fallback ----
+
+interface Poller {
+  stop(): void;
+}
+let pollers: Poller[] = [];
+let pollStats = { requests: 0, errors: 0, skipped: 0, durations: [] as number[] };
+let agents: http.Agent[] = [];
+
+function startPolling(cmd: Extract<Command, { op: 'poll' }>): null {
+  recorder.take();
+  recording = true;
+  pollStats = { requests: 0, errors: 0, skipped: 0, durations: [] };
+  const base = new URL(cmd.baseUrl);
+  // Interval polls share a keep-alive pool, as phones behind one nginx would; long polls each hold one.
+  const long = cmd.mode.kind === 'long';
+  agents = (cmd.localAddresses.length ? cmd.localAddresses : [undefined]).map(
+    (localAddress) => new http.Agent({ keepAlive: true, maxSockets: long ? Infinity : 64, ...(localAddress ? { localAddress } : {}) }),
+  );
+  pollers = cmd.members.map((member, i) => {
+    const agent = agents[i % agents.length] as http.Agent;
+    return cmd.mode.kind === 'interval' ? intervalPoller(base, agent, member, cmd.mode.intervalMs) : longPoller(base, agent, member, cmd.mode.waitSeconds);
+  });
+  return null;
+}
+
+function stopPolling(): PollReply {
+  for (const p of pollers) p.stop();
+  pollers = [];
+  for (const a of agents) a.destroy();
+  agents = [];
+  recording = false;
+  return { ...recorder.take(), requests: pollStats.requests, errors: pollStats.errors, skipped: pollStats.skipped, durations: Float64Array.from(pollStats.durations) };
+}
+
+/** GET returning parsed JSON; `onRequest` gets the request so a stop can abort it. */
+function getJson<T>(base: URL, agent: http.Agent, path: string, token: string, onRequest: (req: http.ClientRequest) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: base.hostname, port: base.port, path, agent, headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`GET ${path}: HTTP ${res.statusCode}`));
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as T);
+          } catch (err) {
+            reject(err);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    onRequest(req);
+    req.end();
+  });
+}
+
+/** Polls the member's cards every `intervalMs` from a random phase, one request at a time. */
+function intervalPoller(base: URL, agent: http.Agent, member: ClientMember, intervalMs: number): Poller {
+  let stopped = false;
+  let busy = false;
+  let last: number | undefined;
+  let current: http.ClientRequest | undefined;
+  const tick = () => {
+    if (stopped) return;
+    if (busy) {
+      pollStats.skipped++;
+      return;
+    }
+    busy = true;
+    const started = nowUs();
+    getJson<{ cards: Array<{ storeId: number; remaining: number }> }>(base, agent, '/api/cards', member.token, (r) => (current = r)).then(
+      (body) => {
+        const t = nowUs();
+        busy = false;
+        if (stopped) return;
+        pollStats.requests++;
+        pollStats.durations.push(t - started);
+        const remaining = body.cards.find((c) => c.storeId === member.storeId)?.remaining;
+        if (remaining === undefined) recorder.unparsed++;
+        // The first answer is the baseline; later ones that differ are what the member learns.
+        else if (last !== undefined && remaining !== last) recorder.add(member.memberId, remaining, t);
+        last = remaining;
+      },
+      () => {
+        busy = false;
+        if (!stopped) pollStats.errors++;
+      },
+    );
+  };
+  let interval: NodeJS.Timeout | undefined;
+  const phase = setTimeout(() => {
+    tick();
+    interval = setInterval(tick, intervalMs);
+  }, Math.random() * intervalMs);
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(phase);
+      clearInterval(interval);
+      current?.destroy();
+    },
+  };
+}
+
+/** Long-polls the member's notifications, asking again from the last seq as soon as an answer comes. */
+function longPoller(base: URL, agent: http.Agent, member: ClientMember, waitSeconds: number): Poller {
+  let stopped = false;
+  let after = 0;
+  let current: http.ClientRequest | undefined;
+  const loop = async () => {
+    while (!stopped) {
+      const started = nowUs();
+      try {
+        const body = await getJson<NotificationsResponse>(
+          base,
+          agent,
+          `/api/notifications?after=${after}&wait=${waitSeconds}&storeId=${member.storeId}`,
+          member.token,
+          (r) => (current = r),
+        );
+        const t = nowUs();
+        if (stopped) return;
+        pollStats.requests++;
+        if (body.results.length > 0) pollStats.durations.push(t - started);
+        for (const r of body.results) {
+          if (r.remaining === null) recorder.unparsed++;
+          else recorder.add(member.memberId, r.remaining, t);
+        }
+        after = body.lastSeq;
+      } catch {
+        if (stopped) return;
+        pollStats.errors++;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  };
+  void loop();
+  return {
+    stop() {
+      stopped = true;
+      current?.destroy();
+    },
+  };
+}
