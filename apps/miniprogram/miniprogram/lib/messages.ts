@@ -1,0 +1,105 @@
+import {
+  RESULT_CODES,
+  RESULT_HINTS,
+  resultName,
+  type ApiErrorCode,
+  type LedgerEntry,
+  type ScanResult,
+} from '@scanpush/shared';
+import type { ConnectionStatus } from './socket-manager';
+
+// Everything a member or a shop's staff reads, in one place, in Chinese.
+
+/** What to tell the user for each error code the API answers with, and for no answer at all. */
+export const ERROR_TEXT: Record<Exclude<ApiErrorCode, keyof typeof RESULT_CODES> | 'NETWORK', string> = {
+  INVALID_JSON: '请求格式有误，请升级小程序后重试',
+  VALIDATION_FAILED: '请求内容有误，请重试',
+  UNSUPPORTED_MEDIA_TYPE: '请求格式有误，请升级小程序后重试',
+  UPGRADE_REQUIRED: '实时连接失败，请稍后重试',
+  PAYLOAD_TOO_LARGE: '请求内容过大',
+  UNAUTHORIZED: '登录已失效，请重新进入',
+  FORBIDDEN: '没有权限进行此操作',
+  NOT_FOUND: '未找到相关信息',
+  CONFLICT: '数据已存在',
+  IDEMPOTENCY_KEY_REUSED: '扫码请求重复，请重新扫码',
+  WECHAT_LOGIN_FAILED: '微信登录失败，请稍后重试',
+  RATE_LIMITED: '操作太频繁，请稍后再试',
+  UNAVAILABLE: '服务暂时不可用，请稍后再试',
+  INTERNAL: '服务器出错了，请稍后再试',
+  NETWORK: '网络异常，请检查网络后重试',
+};
+
+/** The text for an error thrown by `apiRequest` (or anything else). */
+export function errorText(err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') {
+    const name = code as keyof typeof RESULT_CODES;
+    if (name in RESULT_CODES) return `${RESULT_CODES[name].title}，${RESULT_HINTS[name]}`;
+    if (code in ERROR_TEXT) return ERROR_TEXT[code as keyof typeof ERROR_TEXT];
+  }
+  return '出错了，请稍后重试';
+}
+
+/** A scan outcome as both pages show it. */
+export interface ResultView {
+  seq: number;
+  ok: boolean;
+  title: string;
+  detail: string;
+  remaining: number | null;
+}
+
+/** Title and detail line of a result: the count where it is the card's, else what to do next. */
+export function resultView(result: ScanResult): ResultView {
+  const name = resultName(result.code);
+  const showsCount = result.remaining !== null && (name === 'OK' || name === 'NO_USES_LEFT');
+  const detail = showsCount ? `剩余次数: ${result.remaining}` : name ? RESULT_HINTS[name] : '';
+  return {
+    seq: result.seq ?? 0,
+    ok: result.ok,
+    title: result.title || (name ? RESULT_CODES[name].title : `未知结果 ${result.code}`),
+    detail,
+    remaining: result.remaining,
+  };
+}
+
+/** The line under the QR that says whether results will arrive live. */
+export function connectionText(status: ConnectionStatus): string {
+  switch (status.state) {
+    case 'idle':
+    case 'connecting':
+    case 'syncing':
+      return '正在连接…';
+    case 'live':
+      return '已连接，扣费结果将实时显示';
+    case 'waiting':
+      return `连接已断开，${Math.ceil((status.retryInMs ?? 0) / 1000)} 秒后重连（点击立即重连）`;
+    case 'paused':
+      return '已暂停';
+    case 'stopped':
+      if (status.closeCode === 4001) return '登录已失效，正在重新登录…';
+      if (status.closeCode === 4002) return '已在其他设备打开，点击重新连接';
+      return '连接已关闭，点击重新连接';
+  }
+}
+
+export interface HistoryRow {
+  id: number;
+  label: string;
+  delta: string;
+  balance: string;
+  time: string;
+}
+
+/** A ledger row for the card history list, with the time in the phone's time zone. */
+export function historyRow(entry: LedgerEntry): HistoryRow {
+  const at = new Date(entry.at);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return {
+    id: entry.id,
+    label: entry.kind === 'deduct' ? '扣次' : '充值',
+    delta: entry.delta > 0 ? `+${entry.delta}` : String(entry.delta),
+    balance: `余 ${entry.balanceAfter} 次`,
+    time: `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}`,
+  };
+}

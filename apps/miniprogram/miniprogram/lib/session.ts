@@ -1,0 +1,52 @@
+import type { SessionResponse } from '@scanpush/shared';
+import { apiRequest } from './api';
+
+/** Our own session (never WeChat's session_key): sent as a bearer token on requests and the socket. */
+export interface MemberSession {
+  token: string;
+  memberId: number;
+  expiresAt: string;
+  /** The server that issued it: a session is worthless on another one. */
+  server: string;
+}
+
+const STORAGE_KEY = 'scanpush.session';
+/** A session this close to its end is renewed rather than used. */
+const RENEW_MARGIN_MS = 60 * 60 * 1000;
+
+/** The stored session for this server, if it is still good for a while. */
+export function storedSession(server: string): MemberSession | undefined {
+  const stored: unknown = wx.getStorageSync(STORAGE_KEY);
+  if (!stored || typeof stored !== 'object') return undefined;
+  const session = stored as MemberSession;
+  if (session.server !== server || typeof session.token !== 'string' || typeof session.memberId !== 'number') return undefined;
+  return Date.parse(session.expiresAt) - Date.now() > RENEW_MARGIN_MS ? session : undefined;
+}
+
+/** `wx.login` → `POST /api/auth/wechat`; stores and answers the new session. */
+export async function login(server: string): Promise<MemberSession> {
+  const code = await new Promise<string>((resolve, reject) => {
+    wx.login({
+      success: (res) => (res.code ? resolve(res.code) : reject(new Error('wx.login gave no code'))),
+      fail: (err) => reject(new Error(err.errMsg)),
+    });
+  });
+  const answer = await apiRequest<SessionResponse>(server, '/api/auth/wechat', { body: { code } });
+  const session: MemberSession = { ...answer, server };
+  wx.setStorageSync(STORAGE_KEY, session);
+  return session;
+}
+
+export function forgetSession(): void {
+  wx.removeStorageSync(STORAGE_KEY);
+}
+
+/** The highest result seq this device has shown the member (seqs are per member, across stores). */
+export function readSeq(memberId: number): number {
+  const value: unknown = wx.getStorageSync(`scanpush.seq.${memberId}`);
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
+}
+
+export function writeSeq(memberId: number, seq: number): void {
+  wx.setStorageSync(`scanpush.seq.${memberId}`, seq);
+}

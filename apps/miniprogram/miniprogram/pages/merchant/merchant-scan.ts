@@ -1,0 +1,51 @@
+import type { ScanResponse } from '@scanpush/shared';
+import { ApiError, apiRequest } from '../../lib/api';
+import { ERROR_TEXT, errorText, resultView, type ResultView } from '../../lib/messages';
+
+/** Where the staff key is kept on the shop's phone after it was bound once. */
+export const MERCHANT_KEY_STORAGE = 'scanpush.merchantKey';
+
+const KEY_FORMAT = /^spk_[1-9]\d{0,9}_[A-Za-z0-9_-]{16,128}$/;
+
+export function isMerchantKey(text: string): boolean {
+  return KEY_FORMAT.test(text);
+}
+
+/** The key as shown on screen: enough to recognise it, not enough to copy it. */
+export function maskKey(key: string): string {
+  return `${key.slice(0, key.indexOf('_', 4) + 5)}…`;
+}
+
+/** One scan on its way: retried with the same Idempotency-Key, so it deducts at most once. */
+export interface PendingScan {
+  qr: string;
+  idempotencyKey: string;
+}
+
+export type ScanOutcome =
+  /** The server decided: shown as a result (success or refusal); nothing to retry. */
+  | { kind: 'result'; view: ResultView }
+  /** No decision known (no answer, server trouble): the same scan may be sent again. */
+  | { kind: 'retry'; message: string }
+  /** The key is wrong or revoked: bind another. */
+  | { kind: 'rebind'; message: string }
+  | { kind: 'error'; message: string };
+
+/** Posts the scan and says what the staff should see. */
+export async function submitScan(server: string, key: string, scan: PendingScan): Promise<ScanOutcome> {
+  try {
+    const answer = await apiRequest<ScanResponse>(server, '/api/scans', {
+      token: key,
+      body: { qr: scan.qr },
+      headers: { 'Idempotency-Key': scan.idempotencyKey },
+    });
+    return { kind: 'result', view: resultView(answer.result) };
+  } catch (err) {
+    if (!(err instanceof ApiError)) return { kind: 'error', message: errorText(err) };
+    if (err.detail?.result) return { kind: 'result', view: resultView(err.detail.result) };
+    if (err.code === 'UNAUTHORIZED') return { kind: 'rebind', message: '员工密钥无效或已停用，请重新绑定' };
+    if (err.code === 'NETWORK') return { kind: 'retry', message: `${ERROR_TEXT.NETWORK}（重试不会重复扣次）` };
+    if (err.status === 429 || err.status >= 500) return { kind: 'retry', message: `${errorText(err)}（重试不会重复扣次）` };
+    return { kind: 'error', message: errorText(err) };
+  }
+}

@@ -1,0 +1,63 @@
+import { API_ERROR_CODES, RESULT_CODES, formatPushText, type ResultName, type ScanResult } from '@scanpush/shared';
+import { describe, expect, it } from 'vitest';
+import { newIdempotencyKey } from '../miniprogram/lib/idempotency';
+import { ERROR_TEXT, connectionText, errorText, historyRow, resultView } from '../miniprogram/lib/messages';
+
+const CJK = /[\u4e00-\u9fff]/;
+
+function result(name: ResultName, remaining: number | null): ScanResult {
+  const { code, title } = RESULT_CODES[name];
+  return { code, name, ok: name === 'OK', title, text: formatPushText(name, remaining ?? undefined), remaining, memberId: 17, storeId: 2, at: '' };
+}
+
+describe('what members and staff read', () => {
+  it('has a Chinese message for every error code the API can answer, and for no answer', () => {
+    for (const code of [...API_ERROR_CODES, 'NETWORK'] as const) {
+      expect(ERROR_TEXT[code], code).toMatch(CJK);
+      expect(errorText({ code })).toBe(ERROR_TEXT[code]);
+    }
+    expect(errorText(new Error('boom'))).toMatch(CJK);
+  });
+
+  it('names every scan outcome in Chinese, with the count where it is the card’s and advice otherwise', () => {
+    for (const name of Object.keys(RESULT_CODES) as ResultName[]) {
+      const view = resultView(result(name, name === 'OK' ? 4 : name === 'NO_USES_LEFT' ? 0 : null));
+      expect(view.title, name).toBe(RESULT_CODES[name].title);
+      expect(view.detail, name).toMatch(CJK);
+      expect(errorText({ code: name })).toContain(RESULT_CODES[name].title);
+    }
+    expect(resultView(result('OK', 4)).detail).toBe('剩余次数: 4');
+    expect(resultView(result('NO_USES_LEFT', 0)).detail).toBe('剩余次数: 0');
+    expect(resultView(result('QR_USED', 7)).detail).toBe('请刷新二维码后重试');
+  });
+
+  it('keeps an outcome a newer server added readable', () => {
+    const view = resultView({ ...result('QR_USED', null), code: 42, title: '' });
+    expect(view).toMatchObject({ ok: false, title: '未知结果 42' });
+  });
+
+  it('says in Chinese whether results will arrive live', () => {
+    expect(connectionText({ state: 'live' })).toContain('已连接');
+    expect(connectionText({ state: 'waiting', retryInMs: 2400 })).toContain('3 秒后重连');
+    expect(connectionText({ state: 'stopped', closeCode: 4002 })).toContain('其他设备');
+    for (const state of ['idle', 'connecting', 'syncing', 'paused', 'stopped'] as const) expect(connectionText({ state })).toMatch(CJK);
+  });
+
+  it('lists history rows with sign, balance and local time', () => {
+    const at = new Date(2025, 0, 2, 3, 4).toISOString();
+    expect(historyRow({ id: 1, storeId: 2, kind: 'deduct', delta: -1, balanceAfter: 9, at })).toEqual({
+      id: 1,
+      label: '扣次',
+      delta: '-1',
+      balance: '余 9 次',
+      time: '2025-01-02 03:04',
+    });
+    expect(historyRow({ id: 2, storeId: 2, kind: 'topup', delta: 10, balanceAfter: 10, at })).toMatchObject({ label: '充值', delta: '+10' });
+  });
+
+  it('makes idempotency keys the server accepts, different each time', () => {
+    const keys = new Set(Array.from({ length: 1000 }, () => newIdempotencyKey()));
+    expect(keys.size).toBe(1000);
+    for (const key of keys) expect(key).toMatch(/^[\x21-\x7e]{1,128}$/);
+  });
+});
