@@ -243,10 +243,9 @@ describe('the Upgrade and Connection headers in the /webSocket/ location', () =>
     const ours = await stack();
     try {
       expect(removed).toBe(2);
-      // The seed's browser reported 400 from its Java server. Without the headers nginx forwards a plain
-      // GET; scanpush answers a plain GET on /webSocket/… as an unknown HTTP route, 404, and the client's
-      // handshake fails the same way: no 101, no socket.
-      expect(await handshakeStatus(without, await login(without))).toBe(404);
+      // As the seed describes: without the headers nginx forwards a plain GET, which the server answers
+      // 400 UPGRADE_REQUIRED, and the client's handshake fails with "Unexpected response code: 400".
+      expect(await handshakeStatus(without, await login(without))).toBe(400);
       expect(await handshakeStatus(ours, await login(ours))).toBe(101);
     } finally {
       await without.stop();

@@ -216,6 +216,10 @@ describe('HTTP errors', () => {
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
 
+    const plain = await api(srv.url, '/webSocket/17/2');
+    expect(plain.status).toBe(400);
+    expect(plain.body.error.code).toBe('UPGRADE_REQUIRED');
+
     const missing = await api(srv.url, '/api/nothing');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('NOT_FOUND');

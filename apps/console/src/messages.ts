@@ -35,6 +35,7 @@ const API_SENTENCES: Record<ApiErrorName, string> = {
   INVALID_JSON: '请求内容格式错误，服务器无法读取。',
   VALIDATION_FAILED: '请求内容不完整或有误。',
   UNSUPPORTED_MEDIA_TYPE: '请求格式不受服务器支持。',
+  UPGRADE_REQUIRED: '连接未能升级为实时通道，请检查代理服务器配置。',
   PAYLOAD_TOO_LARGE: '提交的内容太长。',
   UNAUTHORIZED: '身份验证失败：密钥或登录无效、已过期或已被停用。',
   FORBIDDEN: '没有权限进行这项操作。',

@@ -19,6 +19,8 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   INVALID_JSON: 400,
   VALIDATION_FAILED: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  // 400 rather than 426: what the seed's clients (and its nginx notes) know a failed handshake by.
+  UPGRADE_REQUIRED: 400,
   PAYLOAD_TOO_LARGE: 413,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
