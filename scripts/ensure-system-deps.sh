@@ -10,8 +10,10 @@ missing=""
 # deploy/nginx/scanpush.conf uses (ssl, proxy, map, limit_req); nginx-light is only a transitional name for it.
 [ -x /usr/sbin/nginx ] || missing="$missing nginx"
 
-# Chromium for the browser tests goes here, in the same form:
-# command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+# test/console.test.ts: Debian's Chromium, driven by playwright-core (never a downloaded browser), and a CJK
+# font so the console's Chinese text renders in its screenshots.
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+[ -d /usr/share/fonts/opentype/noto ] || missing="$missing fonts-noto-cjk"
 
 [ -n "$missing" ] || exit 0
 

@@ -27,7 +27,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const route = c.req.routePath;
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     const ms = Math.round((performance.now() - started) * 10) / 10;
-    const level = c.res.status >= 500 ? 'error' : 'debug';
+    const level = c.res.status >= 500 ? 'error' : 'info';
     const client = clientAddress(c, trusted);
     logger[level]({ requestId: c.get('requestId'), client, method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
   });
