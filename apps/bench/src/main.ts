@@ -2,6 +2,7 @@
  * `pnpm bench`: load benchmarks of the built server. See options.ts for the flags and BENCHMARKS.md for
  * what the figures mean and the latest ones.
  */
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import { machineInfo, type Noise } from './machine.js';
 import { parseOptions, USAGE, UsageError, workersFor, type Options, type Workload } from './options.js';
 import { Progress } from './progress.js';
 import { summarise, table, type Figures, type PollingFigures, type RunRecord, type Summary } from './report.js';
-import { withRun, type RunOutcome } from './run.js';
+import { abortRuns, withRun, type RunOutcome } from './run.js';
 import { SERVER_ENTRY } from './server-process.js';
 import { capacity } from './workloads/capacity.js';
 import { closed } from './workloads/closed.js';
@@ -33,10 +34,12 @@ async function main(): Promise<number> {
   const progress = new Progress();
   const machine = machineInfo();
   const stale = serverBuildIsStale();
+  const revision = serverRevision();
   progress.log(
     `scanpush bench: ${machine.nproc} cores (${machine.cpuModel}), ${machine.memTotalMiB} MiB, node ${machine.node}, open files ${machine.fileLimit}; ` +
       `${opts.runs} run(s) of ${opts.only.join(', ')}${opts.quick ? ' (quick)' : ''}`,
   );
+  if (opts.profileDir) progress.log(`profiling into ${opts.profileDir}: the profiler and heap snapshots distort every figure of this run`);
   if (stale) progress.log(`warning: ${SERVER_ENTRY} is older than the server's sources; run pnpm build for current figures`);
 
   const emit = (line: object) => {
@@ -63,6 +66,8 @@ async function main(): Promise<number> {
           at: new Date().toISOString(),
           machine,
           serverBuildStale: stale,
+          revision,
+          profiled: opts.profileDir !== undefined,
           options: opts,
           figures: outcome.figures,
           noise: outcome.noise,
@@ -130,6 +135,16 @@ function worst(noises: Noise[]): Noise {
   };
 }
 
+/** The commit measured, and whether the server's sources differ from it (work in progress). */
+function serverRevision(): { commit: string; dirty: boolean } | null {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: fileURLToPath(new URL('.', import.meta.url)), encoding: 'utf8' }).trim();
+    return { commit: git('rev-parse', '--short', 'HEAD'), dirty: git('status', '--porcelain', '--', '../../server', '../../../packages/shared') !== '' };
+  } catch {
+    return null; // not a git checkout: the figures still stand, unlabelled
+  }
+}
+
 /** True when a server or shared source file is newer than the built server. */
 function serverBuildIsStale(): boolean {
   const built = statSync(SERVER_ENTRY, { throwIfNoEntry: false })?.mtimeMs;
@@ -141,6 +156,13 @@ function serverBuildIsStale(): boolean {
       return Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
     }, 0);
   return roots.some((r) => newest(r) > built);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\nbench: ${signal}, stopping the server and the clients\n`);
+    void abortRuns().finally(() => process.exit(130));
+  });
 }
 
 main().then(

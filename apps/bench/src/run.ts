@@ -42,6 +42,14 @@ export interface RunOutcome<T> {
   serverProblems: string[];
 }
 
+/** Teardowns of the runs in progress, so an interrupted bench leaves no server or worker behind. */
+const active = new Set<() => Promise<void>>();
+
+/** Stops whatever runs are in progress; for SIGINT and SIGTERM. */
+export async function abortRuns(): Promise<void> {
+  await Promise.allSettled([...active].map((teardown) => teardown()));
+}
+
 /**
  * Provisions `members` members, starts the server and `workers` client processes, runs `body`, and
  * always tears everything down. Noise is measured over the whole body.
@@ -55,6 +63,12 @@ export async function withRun<T>(
   const qrSecret = newQrSecret();
   let server: ServerProcess | undefined;
   let fleet: Fleet | undefined;
+  const teardown = async () => {
+    await fleet?.stop();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  active.add(teardown);
   try {
     setup.progress.update(`${setup.label}: provisioning ${setup.members} members`);
     const fixture = await provision(join(dir, 'bench.db'), setup.members, Math.min(opts.stores, setup.members));
@@ -96,8 +110,7 @@ export async function withRun<T>(
     const noise = probe.stop();
     return { figures, noise, serverProblems: [...s.problems] };
   } finally {
-    await fleet?.stop();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    active.delete(teardown);
+    await teardown();
   }
 }
