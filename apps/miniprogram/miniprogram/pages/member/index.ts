@@ -1,4 +1,5 @@
-import { INITIAL_DATA, MemberScreen } from './member-screen';
+import { INITIAL_DATA } from './member-data';
+import { MemberScreen } from './member-screen';
 
 // Written with Component() (WeChat runs pages built this way) so that miniprogram-simulate can load it.
 Component<typeof INITIAL_DATA, {}, WechatMiniprogram.Component.MethodOption, [], { screen?: MemberScreen }, true>({

@@ -1,53 +1,16 @@
 import type { CardView, LedgerEntry, QrResponse, ResultMessage } from '@scanpush/shared';
 import { ApiError, apiRequest, type ApiRequest } from '../../lib/api';
 import { systemClock } from '../../lib/clock';
-import { connectionText, errorText, historyRow, resultView, type HistoryRow, type ResultView } from '../../lib/messages';
-import { drawQr, type QrContext } from '../../lib/qr-draw';
-import { qrMatrix } from '../../lib/qr-matrix';
+import { connectionText, errorText, historyRow, resultView } from '../../lib/messages';
+import { drawQrOnCanvas } from '../../lib/qr-canvas';
 import { serverUrl, socketUrl } from '../../lib/server';
 import { forgetSession, login, readSeq, storedSession, writeSeq, type MemberSession } from '../../lib/session';
-import { SocketManager, type ConnectionState, type ConnectionStatus } from '../../lib/socket-manager';
+import { SocketManager, type ConnectionStatus } from '../../lib/socket-manager';
 import { wxSocketConnect } from '../../lib/wx-socket';
+import type { MemberData, MemberView } from './member-data';
 
-export interface MemberData {
-  phase: 'loading' | 'empty' | 'ready' | 'error';
-  message: string;
-  cards: CardView[];
-  cardIndex: number;
-  storeName: string;
-  remaining: number;
-  qrReady: boolean;
-  qrSeconds: number;
-  qrError: string;
-  connection: ConnectionState;
-  connectionText: string;
-  result: ResultView | null;
-  history: HistoryRow[];
-}
-
-export const INITIAL_DATA: MemberData = {
-  phase: 'loading',
-  message: '',
-  cards: [],
-  cardIndex: 0,
-  storeName: '',
-  remaining: 0,
-  qrReady: false,
-  qrSeconds: 0,
-  qrError: '',
-  connection: 'idle',
-  connectionText: '',
-  result: null,
-  history: [],
-};
-
-/** What the screen needs of its page. */
-export interface MemberView {
-  data: MemberData;
-  setData(patch: Partial<MemberData>): void;
-  /** For `createSelectorQuery().in(...)`. */
-  component: WechatMiniprogram.Component.TrivialInstance;
-}
+/** Offline, a failed QR request is tried again this often rather than on every tick. */
+const QR_RETRY_MS = 5000;
 
 /** A QR is replaced when this share of its lifetime is left (at most 10 s): never show one about to die. */
 function refreshAtSeconds(ttl: number): number {
@@ -67,6 +30,8 @@ export class MemberScreen {
   private token = '';
   private qrDeadline = 0;
   private qrTtl = 0;
+  /** After a failed QR request, the countdown waits until then before asking again. */
+  private qrRetryAt = 0;
   private refreshing: Promise<void> | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
   /** Server time of the first QR shown on this page: replayed results after it are news to the member. */
@@ -218,36 +183,23 @@ export class MemberScreen {
     try {
       const qr = await this.call<QrResponse>('/api/qr', { body: { storeId: this.storeId } });
       this.shownSince ??= Date.parse(qr.expiresAt) - qr.ttlSeconds * 1000;
-      // Counted on the phone's clock from now, so a phone whose clock is off still counts down right.
+      // Counted on the phone's clock from now, so a phone whose clock is off still counts down right; a
+      // second short, as the server rounds the expiry down to the second.
       this.qrTtl = qr.ttlSeconds;
-      this.qrDeadline = Date.now() + qr.ttlSeconds * 1000;
+      this.qrDeadline = Date.now() + (qr.ttlSeconds - 1) * 1000;
       this.token = qr.token;
-      this.set({ qrReady: true, qrError: '', qrSeconds: qr.ttlSeconds });
+      this.set({ qrReady: true, qrError: '', qrSeconds: qr.ttlSeconds - 1 });
       await this.draw();
     } catch (err) {
+      this.qrRetryAt = Date.now() + QR_RETRY_MS;
       this.set({ qrReady: false, qrError: errorText(err) });
     }
   }
 
-  private draw(): Promise<void> {
-    const token = this.token;
-    if (!token || this.closed || this.view.data.result) return Promise.resolve();
-    return new Promise((resolve) => {
-      wx.createSelectorQuery()
-        .in(this.view.component)
-        .select('#qr')
-        .fields({ node: true, size: true }, () => undefined)
-        .exec((res: Array<{ node?: WechatMiniprogram.Canvas; width?: number } | null>) => {
-          const hit = res[0];
-          if (hit?.node && hit.width && !this.closed) {
-            const pixels = Math.floor(hit.width * wx.getWindowInfo().pixelRatio);
-            hit.node.width = pixels;
-            hit.node.height = pixels;
-            drawQr(hit.node.getContext('2d') as unknown as QrContext, qrMatrix(token), pixels);
-          }
-          resolve();
-        });
-    });
+  private async draw(): Promise<void> {
+    // Under a result the canvas is hidden; dismissing the result draws again.
+    if (!this.token || this.closed || this.view.data.result) return;
+    await drawQrOnCanvas(this.view.component, '#qr', this.token);
   }
 
   private startTicking(): void {
@@ -265,7 +217,7 @@ export class MemberScreen {
     if (!this.qrDeadline) return;
     const left = Math.max(0, Math.ceil((this.qrDeadline - Date.now()) / 1000));
     if (left !== this.view.data.qrSeconds) this.set({ qrSeconds: left });
-    if (left <= refreshAtSeconds(this.qrTtl)) void this.refreshQr(true);
+    if (left <= refreshAtSeconds(this.qrTtl) && Date.now() >= this.qrRetryAt) void this.refreshQr(true);
   }
 
   private async relogin(): Promise<void> {
