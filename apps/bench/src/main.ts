@@ -3,7 +3,7 @@
  * what the figures mean and the latest ones.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, type Noise } from './machine.js';
@@ -39,7 +39,12 @@ async function main(): Promise<number> {
     `scanpush bench: ${machine.nproc} cores (${machine.cpuModel}), ${machine.memTotalMiB} MiB, node ${machine.node}, open files ${machine.fileLimit}; ` +
       `${opts.runs} run(s) of ${opts.only.join(', ')}${opts.quick ? ' (quick)' : ''}`,
   );
-  if (opts.profileDir) progress.log(`profiling into ${opts.profileDir}: the profiler and heap snapshots distort every figure of this run`);
+  if (opts.profileDir) {
+    progress.log(`profiling into ${opts.profileDir}: the profiler and heap snapshots distort every figure of this run`);
+    // The profiles name lines of the bundle: keep the map of this very build beside them.
+    mkdirSync(opts.profileDir, { recursive: true });
+    if (existsSync(`${SERVER_ENTRY}.map`)) copyFileSync(`${SERVER_ENTRY}.map`, join(opts.profileDir, 'main.js.map'));
+  }
   if (stale) progress.log(`warning: ${SERVER_ENTRY} is older than the server's sources; run pnpm build for current figures`);
 
   const emit = (line: object) => {

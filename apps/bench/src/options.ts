@@ -53,7 +53,7 @@ the table on stderr.
   --closed-max-scans N    QR tokens minted beforehand, the upper bound of scans (default 250000)
   floor: the closed loop against bare ws + node:http (floor-server.ts) on this machine, for scale
   polling baseline:
-  --poll-members N        waiting members (default 10000, quick 1000)
+  --poll-members N        waiting members (default 2000, quick 500)
   --poll-rate N           scans per second among them (default 100, quick 50)
   --poll-seconds S        default 20, quick 4
   --poll-interval-ms MS   the seed's polling interval (default 2000)
@@ -141,7 +141,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     inflight: num('inflight', v.inflight, 32, 1, 4096),
     closedSeconds: secs('closed-seconds', v['closed-seconds'], 10, 4),
     closedMaxScans: num('closed-max-scans', v['closed-max-scans'], 250_000, 1, 5_000_000),
-    pollMembers: num('poll-members', v['poll-members'], quick ? 1000 : 10_000, 1, 200_000),
+    pollMembers: num('poll-members', v['poll-members'], quick ? 500 : 2000, 1, 200_000),
     pollRate: num('poll-rate', v['poll-rate'], quick ? 50 : 100, 1, 100_000),
     pollSeconds: secs('poll-seconds', v['poll-seconds'], 20, 4),
     pollIntervalMs: num('poll-interval-ms', v['poll-interval-ms'], 2000, 50, 60_000),

@@ -36,6 +36,7 @@ export function keyFigures(workload: Workload, f: Figures): KeyFigure[] {
         { key: 'socketsPerGiB', label: 'sockets per GiB of RSS', value: c.socketsPerGiB },
         { key: 'heapKibPerSocket', label: 'JS heap per socket (KiB)', value: c.heapKibPerSocket },
         { key: 'holdCpuPct', label: 'server CPU holding them (% core)', value: c.holdCpuPct },
+        { key: 'holdLagMaxMs', label: 'longest event-loop stall holding them (ms)', value: c.holdLagMaxMs },
         { key: 'connectsPerSecond', label: 'connects per second', value: c.connectsPerSecond },
       ];
     }
@@ -49,6 +50,7 @@ export function keyFigures(workload: Workload, f: Figures): KeyFigure[] {
         { key: 'serverP99', label: 'server commit → send p99 ≤ (ms)', value: l.serverCommitToSendMs.p99AtMost },
         { key: 'answerP99', label: 'merchant answer p99 (ms)', value: l.answerMs.p99 },
         { key: 'cpuUsPerScan', label: 'server CPU per scan (µs)', value: l.serverCpuUsPerScan },
+        { key: 'answeredPerSecond', label: 'scans answered per second', value: l.scansPerSecond },
         { key: 'senderLateMs', label: 'load generator late by (ms)', value: l.senderLateMs },
       ];
     }

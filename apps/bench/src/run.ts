@@ -33,6 +33,9 @@ export interface ServerMetrics {
   heapUsedBytes: number;
   pushesSent: number;
   heartbeatTerminations: number;
+  /** Event-loop delay since the previous scrape (prom-client resets it on every scrape), ms. */
+  eventLoopLagMaxMs: number;
+  eventLoopLagP99Ms: number;
 }
 
 export interface RunOutcome<T> {
@@ -102,6 +105,8 @@ export async function withRun<T>(
           heapUsedBytes: sumOf(samples, 'scanpush_process_nodejs_heap_size_used_bytes'),
           pushesSent: sumOf(samples, 'scanpush_pushes_sent_total'),
           heartbeatTerminations: sumOf(samples, 'scanpush_socket_disconnects_total', { reason: 'heartbeat' }),
+          eventLoopLagMaxMs: sumOf(samples, 'scanpush_process_nodejs_eventloop_lag_max_seconds') * 1000,
+          eventLoopLagP99Ms: sumOf(samples, 'scanpush_process_nodejs_eventloop_lag_p99_seconds') * 1000,
         };
       },
     };

@@ -95,8 +95,9 @@ function remainingOf(text: string): number {
 
 /**
  * Open loop: scan i is due at start + i/rate whatever the answers do, as independent counters would
- * scan. Resolves when every scan was answered. `lateUs` is how far behind schedule the sender fell at
- * worst (the load generator's own lag, which would hide latency if it grew).
+ * scan. Resolves when every scan was answered; `elapsedUs` runs to the last answer, so a server that
+ * cannot keep up shows a lower rate than offered. `lateUs` is how far behind schedule the sender fell
+ * at worst (the load generator's own lag, which would hide latency if it grew).
  */
 export async function openLoop(client: ScanClient, plan: readonly PlannedScan[], rate: number, log: ScanLog): Promise<{ elapsedUs: number; lateUs: number }> {
   const start = nowUs();
@@ -118,9 +119,8 @@ export async function openLoop(client: ScanClient, plan: readonly PlannedScan[],
       i++;
     }
   }
-  const sentUs = nowUs();
   await Promise.all(answers);
-  return { elapsedUs: sentUs - start, lateUs };
+  return { elapsedUs: nowUs() - start, lateUs };
 }
 
 /** Closed loop: `inflight` lanes each send the next scan as soon as their previous one is answered. */

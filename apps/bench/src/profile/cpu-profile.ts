@@ -100,6 +100,12 @@ export function summariseCpuProfile(profile: CpuProfile, top = 25, windowUs?: [n
 }
 
 const maps = new Map<string, SourceMap | null>();
+let givenMap: SourceMap | undefined;
+
+/** Maps bundled frames through this source map instead of the one beside the bundle (which may be newer). */
+export function useSourceMap(file: string): void {
+  givenMap = new SourceMap(JSON.parse(readFileSync(file, 'utf8')));
+}
 
 /**
  * `file:line` of a frame, shortened; frames of the bundled server are mapped back to their TypeScript
@@ -107,7 +113,7 @@ const maps = new Map<string, SourceMap | null>();
  */
 function where(f: CallFrame): string {
   if (f.url.endsWith('/dist/main.js')) {
-    let map = maps.get(f.url);
+    let map = givenMap ?? maps.get(f.url);
     if (map === undefined) {
       const file = `${f.url.startsWith('file:') ? fileURLToPath(f.url) : f.url}.map`;
       map = existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8'))) : null;

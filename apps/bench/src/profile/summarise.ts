@@ -1,11 +1,12 @@
 /**
- * `pnpm --filter @scanpush/bench profile:summary [--window START,END] <files…>`: prints where a server
- * profile spent its time (.cpuprofile; with --window, only the samples in that interval — a run's
- * `windowUs` from the bench's JSON line) or what a socket costs on the heap (two or more .heapsnapshot
- * files, fewest sockets first, each named `<file>:<sockets>`).
+ * `pnpm --filter @scanpush/bench profile:summary [--window START,END] [--map FILE] <files…>`: prints where
+ * a server profile spent its time (.cpuprofile; with --window, only the samples in that interval — a
+ * run's `windowUs` from the bench's JSON line; --map: the bundle's source map as it was when profiled,
+ * which `pnpm bench --profile DIR` copies to DIR/main.js.map) or what a socket costs on the heap (two or
+ * more .heapsnapshot files, fewest sockets first, each named `<file>:<sockets>`).
  */
 import { readFileSync } from 'node:fs';
-import { summariseCpuProfile, type CpuProfile, type Row } from './cpu-profile.js';
+import { summariseCpuProfile, useSourceMap, type CpuProfile, type Row } from './cpu-profile.js';
 import { perSocket, tallyHeap } from './heap-snapshot.js';
 
 const args = process.argv.slice(2);
@@ -17,8 +18,13 @@ if (w >= 0) {
   windowUs = [a as number, b as number];
   args.splice(w, 2);
 }
+const m = args.indexOf('--map');
+if (m >= 0) {
+  useSourceMap(args[m + 1] ?? '');
+  args.splice(m, 2);
+}
 if (args.length === 0) {
-  process.stderr.write('usage: summarise [--window START,END] <file.cpuprofile> | <a.heapsnapshot:SOCKETS> <b.heapsnapshot:SOCKETS>…\n');
+  process.stderr.write('usage: summarise [--window START,END] [--map main.js.map] <file.cpuprofile> | <a.heapsnapshot:SOCKETS> <b.heapsnapshot:SOCKETS>…\n');
   process.exit(2);
 }
 

@@ -5,7 +5,7 @@ import { processCpuSeconds, processRssKiB } from '../machine.js';
 import { localAddresses } from '../options.js';
 import { bar } from '../progress.js';
 import type { BenchMember } from '../provision.js';
-import type { RunContext } from '../run.js';
+import type { RunContext, ServerMetrics } from '../run.js';
 import { round } from '../stats.js';
 
 export interface CapacityFigures {
@@ -32,6 +32,8 @@ export interface CapacityFigures {
   heartbeatTerminations: number;
   /** The server's CPU while holding idle sockets with heartbeats, in % of one core. */
   holdCpuPct: number;
+  /** The longest event-loop stall during the hold (a heartbeat round pings every socket at once), ms. */
+  holdLagMaxMs: number;
   steps: Array<{ sockets: number; rssMiB: number; heapMiB: number }>;
   heapSnapshots: string[];
 }
@@ -58,8 +60,8 @@ export async function capacity(ctx: RunContext, snapshotDir?: string): Promise<C
 
   const heapSnapshots: string[] = [];
   const steps: CapacityFigures['steps'] = [];
-  const sample = async (sockets: number) => {
-    const m = await ctx.metrics();
+  const sample = async (sockets: number, metrics?: ServerMetrics) => {
+    const m = metrics ?? (await ctx.metrics());
     steps.push({ sockets, rssMiB: round(processRssKiB(server.pid) / 1024, 1), heapMiB: round(m.heapUsedBytes / 2 ** 20, 1) });
     if (snapshotDir) heapSnapshots.push(await heapSnapshot(server.pid, snapshotDir, sockets));
   };
@@ -95,9 +97,9 @@ export async function capacity(ctx: RunContext, snapshotDir?: string): Promise<C
   });
   await ctx.guard(sleep(opts.holdSeconds * 1000)).finally(stopProgress);
   const holdCpuPct = ((processCpuSeconds(server.pid) - cpu0) / ((Date.now() - holdStart) / 1000)) * 100;
-  await sample(opened);
-  const rssAfter = processRssKiB(server.pid);
   const m = await ctx.metrics();
+  await sample(opened, m);
+  const rssAfter = processRssKiB(server.pid);
   const status = await ctx.guard(fleet.status());
   const health = JSON.parse(await server.get('/healthz')) as { sockets: number };
 
@@ -122,6 +124,7 @@ export async function capacity(ctx: RunContext, snapshotDir?: string): Promise<C
     unexpectedCloses: status.unexpectedCloses,
     heartbeatTerminations: m.heartbeatTerminations,
     holdCpuPct: round(holdCpuPct, 1),
+    holdLagMaxMs: round(m.eventLoopLagMaxMs, 1),
     steps,
     heapSnapshots,
   };

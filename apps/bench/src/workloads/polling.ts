@@ -1,5 +1,5 @@
 import { nowUs, sleep } from '../clock.js';
-import { joinScans } from '../join.js';
+import { answers, joinScans } from '../join.js';
 import { processCpuSeconds } from '../machine.js';
 import { localAddresses } from '../options.js';
 import { bar } from '../progress.js';
@@ -17,6 +17,8 @@ export interface PollFigures {
   members: number;
   scanRate: number;
   seconds: number;
+  /** The probe scans' answers by HTTP status (0: transport error or 30 s timeout). */
+  scanStatuses: Record<string, number>;
   succeeded: number;
   learned: number;
   lost: number;
@@ -49,6 +51,7 @@ export async function polling(ctx: RunContext, mode: PollMode): Promise<PollFigu
     const f = await measureScans(ctx, plan, 64, (client, log) => openLoop(client, plan, opts.pollRate, log));
     return {
       ...base,
+      scanStatuses: f.statuses,
       succeeded: f.succeeded,
       learned: f.pushed,
       lost: f.lost,
@@ -89,6 +92,7 @@ export async function polling(ctx: RunContext, mode: PollMode): Promise<PollFigu
   const joined = joinScans(log, reply, mode === 'long');
   return {
     ...base,
+    scanStatuses: answers(log).statuses,
     succeeded: joined.succeeded,
     learned: joined.learned,
     lost: joined.lost,

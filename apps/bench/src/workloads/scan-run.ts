@@ -42,6 +42,8 @@ export interface ScanFigures {
   serverCommitToSendMs: { count: number; p50AtMost: number | null; p99AtMost: number | null };
   serverCpuPct: number;
   serverCpuUsPerScan: number | null;
+  /** The server's longest event-loop stall during the timed part, ms. */
+  eventLoopLagMaxMs: number;
   /** CPU of the load generator (this process and the client workers), % of one core: it shares the box. */
   clientCpuPct: number;
   /** The timed part on the monotonic clock, µs: pass to profile:summary --window to read its profile. */
@@ -117,6 +119,7 @@ export async function measureScans(
     serverCpuPct: round((cpuSeconds / (wallUs / 1e6)) * 100, 1),
     serverCpuUsPerScan: joined.succeeded > 0 ? round((cpuSeconds * 1e6) / joined.succeeded, 1) : null,
     clientCpuPct: round((clientSeconds / (wallUs / 1e6)) * 100, 1),
+    eventLoopLagMaxMs: round(metricsAfter.eventLoopLagMaxMs, 1),
     windowUs: [Math.round(t0), Math.round(t1)],
   };
 }
