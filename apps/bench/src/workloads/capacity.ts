@@ -35,7 +35,8 @@ export interface CapacityFigures {
   /** The longest event-loop stall during the hold (a heartbeat round pings every socket at once), ms. */
   holdLagMaxMs: number;
   steps: Array<{ sockets: number; rssMiB: number; heapMiB: number }>;
-  heapSnapshots: string[];
+  /** With --profile: a heap snapshot per step, for `profile:summary <file>:<sockets> …`. */
+  heapSnapshots: Array<{ file: string; sockets: number }>;
 }
 
 const WARMUP = 100;
@@ -58,12 +59,12 @@ export async function capacity(ctx: RunContext, snapshotDir?: string): Promise<C
   await ctx.waitForServerSockets(0);
   await sleep(1000);
 
-  const heapSnapshots: string[] = [];
+  const heapSnapshots: CapacityFigures['heapSnapshots'] = [];
   const steps: CapacityFigures['steps'] = [];
   const sample = async (sockets: number, metrics?: ServerMetrics) => {
     const m = metrics ?? (await ctx.metrics());
     steps.push({ sockets, rssMiB: round(processRssKiB(server.pid) / 1024, 1), heapMiB: round(m.heapUsedBytes / 2 ** 20, 1) });
-    if (snapshotDir) heapSnapshots.push(await heapSnapshot(server.pid, snapshotDir, sockets));
+    if (snapshotDir) heapSnapshots.push({ file: await heapSnapshot(server.pid, snapshotDir), sockets });
   };
   await sample(0);
   const rssBefore = processRssKiB(server.pid);
@@ -146,7 +147,7 @@ export function slope(points: Array<[number, number]>): number | null {
 }
 
 /** Signals the server to write a heap snapshot into its working directory; waits until it is complete. */
-async function heapSnapshot(pid: number, dir: string, sockets: number): Promise<string> {
+async function heapSnapshot(pid: number, dir: string): Promise<string> {
   const before = new Set(existsSync(dir) ? readdirSync(dir) : []);
   process.kill(pid, 'SIGUSR2');
   const deadline = Date.now() + 300_000;
@@ -157,7 +158,7 @@ async function heapSnapshot(pid: number, dir: string, sockets: number): Promise<
     file ??= readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
     if (!file) continue;
     const size = statSync(join(dir, file)).size;
-    if (size > 0 && size === lastSize) return `${join(dir, file)} (${sockets} sockets)`;
+    if (size > 0 && size === lastSize) return join(dir, file);
     lastSize = size;
   }
   throw new Error('heap snapshot did not complete within 5 minutes');
