@@ -3,10 +3,11 @@
  * member learned each result. Forked by fleet.ts; one process stays under the per-process open-file limit.
  */
 import http from 'node:http';
-import { decodeServerMessage, encodeMessage, parsePushText, socketPath, STRUCTURED_SUBPROTOCOL, type NotificationsResponse } from '@scanpush/shared';
+import { decodeServerMessage, encodeMessage, parsePushText, socketPath, STRUCTURED_SUBPROTOCOL } from '@scanpush/shared';
 import WebSocket from 'ws';
 import { nowUs } from './clock.js';
 import type { ClientMember, Command, Envelope, OpenReply, PollReply, ProgressEvent, Reply, StatusReply } from './protocol.js';
+import { intervalPoller, longPoller, type Poller, type PollStats } from './pollers.js';
 import { Recorder } from './recorder.js';
 
 const HANDSHAKE_TIMEOUT_MS = 30_000;
@@ -147,13 +148,10 @@ async function closeAll(): Promise<number> {
   return all.length;
 }
 
-// ---- polling: the seed's alternative to push, and the long-poll fallback ----
+// ---- polling on the members' behalf (pollers.ts): the seed's alternative to push, and long-poll ----
 
-interface Poller {
-  stop(): void;
-}
 let pollers: Poller[] = [];
-let pollStats = { requests: 0, errors: 0, skipped: 0, durations: [] as number[] };
+let pollStats: PollStats = { requests: 0, errors: 0, skipped: 0, durations: [] };
 let agents: http.Agent[] = [];
 
 function startPolling(cmd: Extract<Command, { op: 'poll' }>): null {
@@ -168,7 +166,9 @@ function startPolling(cmd: Extract<Command, { op: 'poll' }>): null {
   );
   pollers = cmd.members.map((member, i) => {
     const agent = agents[i % agents.length] as http.Agent;
-    return cmd.mode.kind === 'interval' ? intervalPoller(base, agent, member, cmd.mode.intervalMs) : longPoller(base, agent, member, cmd.mode.waitSeconds);
+    return cmd.mode.kind === 'interval'
+      ? intervalPoller(base, agent, member, cmd.mode.intervalMs, recorder, pollStats)
+      : longPoller(base, agent, member, cmd.mode.waitSeconds, recorder, pollStats);
   });
   return null;
 }
@@ -180,118 +180,4 @@ function stopPolling(): PollReply {
   agents = [];
   recording = false;
   return { ...recorder.take(), requests: pollStats.requests, errors: pollStats.errors, skipped: pollStats.skipped, durations: Float64Array.from(pollStats.durations) };
-}
-
-/** GET returning parsed JSON; `onRequest` gets the request so a stop can abort it. */
-function getJson<T>(base: URL, agent: http.Agent, path: string, token: string, onRequest: (req: http.ClientRequest) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: base.hostname, port: base.port, path, agent, headers: { authorization: `Bearer ${token}` } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`GET ${path}: HTTP ${res.statusCode}`));
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as T);
-          } catch (err) {
-            reject(err);
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    onRequest(req);
-    req.end();
-  });
-}
-
-/** Polls the member's cards every `intervalMs` from a random phase, one request at a time. */
-function intervalPoller(base: URL, agent: http.Agent, member: ClientMember, intervalMs: number): Poller {
-  let stopped = false;
-  let busy = false;
-  let last: number | undefined;
-  let current: http.ClientRequest | undefined;
-  const tick = () => {
-    if (stopped) return;
-    if (busy) {
-      pollStats.skipped++;
-      return;
-    }
-    busy = true;
-    const started = nowUs();
-    getJson<{ cards: Array<{ storeId: number; remaining: number }> }>(base, agent, '/api/cards', member.token, (r) => (current = r)).then(
-      (body) => {
-        const t = nowUs();
-        busy = false;
-        if (stopped) return;
-        pollStats.requests++;
-        pollStats.durations.push(t - started);
-        const remaining = body.cards.find((c) => c.storeId === member.storeId)?.remaining;
-        if (remaining === undefined) recorder.unparsed++;
-        // The first answer is the baseline; later ones that differ are what the member learns.
-        else if (last !== undefined && remaining !== last) recorder.add(member.memberId, remaining, t);
-        last = remaining;
-      },
-      () => {
-        busy = false;
-        if (!stopped) pollStats.errors++;
-      },
-    );
-  };
-  let interval: NodeJS.Timeout | undefined;
-  const phase = setTimeout(() => {
-    tick();
-    interval = setInterval(tick, intervalMs);
-  }, Math.random() * intervalMs);
-  return {
-    stop() {
-      stopped = true;
-      clearTimeout(phase);
-      clearInterval(interval);
-      current?.destroy();
-    },
-  };
-}
-
-/** Long-polls the member's notifications, asking again from the last seq as soon as an answer comes. */
-function longPoller(base: URL, agent: http.Agent, member: ClientMember, waitSeconds: number): Poller {
-  let stopped = false;
-  let after = 0;
-  let current: http.ClientRequest | undefined;
-  const loop = async () => {
-    while (!stopped) {
-      const started = nowUs();
-      try {
-        const body = await getJson<NotificationsResponse>(
-          base,
-          agent,
-          `/api/notifications?after=${after}&wait=${waitSeconds}&storeId=${member.storeId}`,
-          member.token,
-          (r) => (current = r),
-        );
-        const t = nowUs();
-        if (stopped) return;
-        pollStats.requests++;
-        if (body.results.length > 0) pollStats.durations.push(t - started);
-        for (const r of body.results) {
-          if (r.remaining === null) recorder.unparsed++;
-          else recorder.add(member.memberId, r.remaining, t);
-        }
-        after = body.lastSeq;
-      } catch {
-        if (stopped) return;
-        pollStats.errors++;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  };
-  void loop();
-  return {
-    stop() {
-      stopped = true;
-      current?.destroy();
-    },
-  };
 }
