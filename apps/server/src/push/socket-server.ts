@@ -20,6 +20,7 @@ import type { Broker, PushEvent } from './broker.js';
 import { DeliveryMarks } from './delivery-marks.js';
 import { TokenBucket } from './rate-limit.js';
 import { ConnectionRegistry } from './registry.js';
+import { Sweep } from './sweep.js';
 import { authorizeUpgrade, refuseUpgrade, type UpgradeGrant } from './upgrade.js';
 
 /** Largest inbound frame; clients only send small control frames. A larger one closes with 1009. */
@@ -41,7 +42,8 @@ interface Connection extends UpgradeGrant {
    */
   held: PushEvent[] | null;
   resumeTimer?: NodeJS.Timeout;
-  bucket: TokenBucket;
+  /** Made on the first inbound frame: text clients, most sockets, never send one. */
+  bucket?: TokenBucket;
   /** Why the server closed it; unset when the client or the network did. */
   closedBy?: string;
 }
@@ -75,7 +77,7 @@ export class SocketServer {
     handleProtocols: (offered) => (offered.has(STRUCTURED_SUBPROTOCOL) ? STRUCTURED_SUBPROTOCOL : false),
   });
   private readonly marks: DeliveryMarks;
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly heartbeat: Sweep<Connection>;
   private readonly unsubscribe: () => void;
   private closing = false;
 
@@ -83,13 +85,15 @@ export class SocketServer {
     this.registry = new ConnectionRegistry<Connection>(deps.delivery.maxSocketsPerStore);
     this.marks = new DeliveryMarks(deps.repo, deps.now, (err) => deps.logger.error({ err }, 'marking deliveries failed'));
     this.unsubscribe = deps.broker.subscribe((event) => this.deliver(event));
-    this.heartbeat = setInterval(() => this.beat(), deps.heartbeatMs);
-    this.heartbeat.unref();
+    this.heartbeat = new Sweep(deps.heartbeatMs, (conn) => this.beat(conn));
   }
 
   /** The `upgrade` listener of the HTTP server. */
   handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', () => socket.destroy());
+    // Until ws takes the socket over (it adds its own listener). Removed then: its closure shares a
+    // context with \`req\`, and kept, it held every socket's upgrade request alive (1.2 KB each).
+    const onError = () => socket.destroy();
+    socket.on('error', onError);
     if (this.closing) return refuseUpgrade(socket, 503, 'UNAVAILABLE', 'Server is shutting down');
     authorizeUpgrade(req, this.deps.repo, this.deps.now()).then(
       (decision) => {
@@ -98,7 +102,10 @@ export class SocketServer {
           return refuseUpgrade(socket, decision.status, decision.code, decision.message);
         }
         if (socket.destroyed || this.closing) return socket.destroy();
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, decision.grant));
+        this.wss.handleUpgrade(req, socket, head, (ws) => {
+          socket.off('error', onError);
+          this.accept(ws, decision.grant);
+        });
       },
       (err: unknown) => {
         this.deps.logger.error({ err }, 'upgrade failed');
@@ -108,7 +115,7 @@ export class SocketServer {
   };
 
   private accept(ws: WebSocket, grant: UpgradeGrant): void {
-    const { metrics, logger, delivery, now } = this.deps;
+    const { metrics, logger } = this.deps;
     const conn: Connection = {
       ...grant,
       ws,
@@ -116,10 +123,10 @@ export class SocketServer {
       alive: true,
       sentSeq: 0,
       held: [],
-      bucket: new TokenBucket(delivery.frameRatePerSecond, delivery.frameBurst, now()),
     };
     metrics.connects.inc({ dialect: conn.dialect });
     for (const old of this.registry.add(conn.memberId, conn.storeId, conn)) this.close(old, 'REPLACED');
+    this.heartbeat.add(conn);
     ws.on('pong', () => {
       conn.alive = true;
     });
@@ -132,6 +139,7 @@ export class SocketServer {
     ws.on('close', (code) => {
       clearTimeout(conn.resumeTimer);
       this.registry.remove(conn.memberId, conn.storeId, conn);
+      this.heartbeat.delete(conn);
       metrics.disconnects.inc({ reason: conn.closedBy ?? (code === 1006 ? 'abnormal' : 'client') });
     });
 
@@ -141,7 +149,9 @@ export class SocketServer {
   }
 
   private onFrame(conn: Connection, data: RawData, isBinary: boolean): void {
-    if (!conn.bucket.take(this.deps.now())) return this.close(conn, 'RATE_LIMITED');
+    const { delivery, now } = this.deps;
+    conn.bucket ??= new TokenBucket(delivery.frameRatePerSecond, delivery.frameBurst, now());
+    if (!conn.bucket.take(now())) return this.close(conn, 'RATE_LIMITED');
     // The seed's clients may send anything (some send "ping" strings); nothing in it is for the server.
     if (conn.dialect === 'text') return;
     if (isBinary) return this.close(conn, 'BAD_FRAME');
@@ -265,18 +275,17 @@ export class SocketServer {
     this.deps.metrics.pushLatency.observe(Number(process.hrtime.bigint() - event.committedAt) / 1e9);
   }
 
-  /** Pings every socket; one that did not answer the previous ping is terminated. */
-  private beat(): void {
-    for (const conn of [...this.registry.all()]) {
-      if (!conn.alive) {
-        conn.closedBy = 'heartbeat';
-        this.registry.remove(conn.memberId, conn.storeId, conn);
-        conn.ws.terminate();
-        continue;
-      }
-      conn.alive = false;
-      conn.ws.ping();
+  /** Pings a socket, once per heartbeat period; one that did not answer the previous ping is terminated. */
+  private beat(conn: Connection): void {
+    if (!conn.alive) {
+      conn.closedBy = 'heartbeat';
+      this.registry.remove(conn.memberId, conn.storeId, conn);
+      this.heartbeat.delete(conn);
+      conn.ws.terminate();
+      return;
     }
+    conn.alive = false;
+    conn.ws.ping();
   }
 
   private close(conn: Connection, why: CloseName): void {
@@ -300,7 +309,7 @@ export class SocketServer {
   /** Stops accepting, closes every socket with 1001 so clients reconnect elsewhere, writes pending marks. */
   async shutdown(): Promise<void> {
     this.closing = true;
-    clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     this.unsubscribe();
     const all = [...this.registry.all()];
     const closed = all.map(
