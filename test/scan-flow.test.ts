@@ -229,6 +229,32 @@ describe('HTTP errors', () => {
     expect(noCard.body.error.code).toBe('CARD_NOT_FOUND');
   });
 
+  it('limits chunked bodies too, which declare no length, and still reads a small one', async () => {
+    // fetch sends a streamed body chunked, without Content-Length.
+    const chunked = (text: string) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < text.length; i += 1000) controller.enqueue(new TextEncoder().encode(text.slice(i, i + 1000)));
+          controller.close();
+        },
+      });
+    const post = async (path: string, text: string, auth: string) => {
+      const res = await fetch(srv.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${auth}` },
+        body: chunked(text),
+        duplex: 'half',
+      } as RequestInit);
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const big = await post('/api/scans', JSON.stringify({ qr: 'x'.repeat(100_000) }), srv.demoMerchantKey);
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    const small = await post('/api/qr', JSON.stringify({ storeId: 2 }), token);
+    expect(small.status).toBe(200);
+    expect(small.body.token).toMatch(/^SP/);
+  });
+
   it('returns the QR as SVG on request and the card history', async () => {
     const qr = await api(srv.url, '/api/qr', { token, body: { storeId: 2, svg: true } });
     expect(qr.body.token).toMatch(/^SP[A-Z2-7]{60}$/);

@@ -1,5 +1,5 @@
 import type { ErrorBody } from '@scanpush/shared';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
@@ -31,15 +31,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const client = clientAddress(c, trusted);
     logger[level]({ requestId: c.get('requestId'), client, method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.config.bodyLimitBytes,
-      onError: () => {
-        throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${deps.config.bodyLimitBytes} bytes`);
-      },
-    }),
-  );
+  app.use('/api/*', limitBody(deps.config.bodyLimitBytes));
 
   app.route('/', healthRoutes(deps));
   app.route('/', authRoutes(deps));
@@ -56,6 +48,28 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return errorResponse(c, new AppError('INTERNAL', 'Internal error'));
   });
   return app;
+}
+
+/**
+ * Refuses a body over `maxBytes` with 413. A declared Content-Length is checked from the header alone:
+ * Node's parser never delivers more than it declares, and the body is then read straight from the socket.
+ * Hono's bodyLimit, which counts the bytes as they arrive, is kept for chunked bodies only, because it
+ * makes the Node adapter build a full fetch Request (60-95 µs a scan).
+ */
+function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
+  const tooLarge = () => new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${maxBytes} bytes`);
+  const counting = bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
+  return (c, next) => {
+    const declared = c.req.header('content-length');
+    if (declared === undefined) return c.req.header('transfer-encoding') ? counting(c, next) : next();
+    if (!(Number(declared) <= maxBytes)) throw tooLarge();
+    return next();
+  };
 }
 
 function errorResponse(c: Context<AppEnv>, err: AppError): Response {

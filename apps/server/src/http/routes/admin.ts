@@ -4,10 +4,13 @@ import { formatMerchantKey, hashSecret, newSecret } from '../../core/credentials
 import { AppError } from '../../errors.js';
 import { requireAdmin } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
-import { check, readJson } from '../validation.js';
+import { check, id, idParam, readJson } from '../validation.js';
 
-const id = z.number().int().positive().max(0xffffffff);
 const name = z.string().trim().min(1).max(100);
+const newStore = z.object({ name });
+const newMember = z.object({ name: name.optional() });
+const topUp = z.object({ memberId: id, storeId: id, uses: z.number().int().min(1).max(10_000) });
+const newMerchant = z.object({ storeId: id, name });
 
 /** The operator's API: stores, members, cards, merchant keys, session revocation. */
 export function adminRoutes(deps: AppDeps) {
@@ -15,21 +18,21 @@ export function adminRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .use('/api/admin/*', requireAdmin(deps))
     .post('/api/admin/stores', async (c) => {
-      const body = await readJson(c, z.object({ name }));
+      const body = await readJson(c, newStore);
       return c.json(await repo.createStore(body.name, now()), 201);
     })
     .post('/api/admin/members', async (c) => {
-      const body = await readJson(c, z.object({ name: name.optional() }));
+      const body = await readJson(c, newMember);
       return c.json(await repo.createMember({ name: body.name ?? null }, now()), 201);
     })
     .post('/api/admin/cards', async (c) => {
-      const body = await readJson(c, z.object({ memberId: id, storeId: id, uses: z.number().int().min(1).max(10_000) }));
+      const body = await readJson(c, topUp);
       if (!(await repo.getMember(body.memberId))) throw new AppError('NOT_FOUND', `No member ${body.memberId}`, { field: 'memberId' });
       if (!(await repo.getStore(body.storeId))) throw new AppError('NOT_FOUND', `No store ${body.storeId}`, { field: 'storeId' });
       return c.json(await repo.topUp(body.memberId, body.storeId, body.uses, now()));
     })
     .post('/api/admin/merchants', async (c) => {
-      const body = await readJson(c, z.object({ storeId: id, name }));
+      const body = await readJson(c, newMerchant);
       if (!(await repo.getStore(body.storeId))) throw new AppError('NOT_FOUND', `No store ${body.storeId}`, { field: 'storeId' });
       const secret = newSecret();
       const merchant = await repo.createMerchant(body.storeId, body.name, hashSecret(secret), now());
@@ -37,7 +40,7 @@ export function adminRoutes(deps: AppDeps) {
       return c.json({ id: merchant.id, storeId: body.storeId, name: body.name, key: formatMerchantKey(merchant.id, secret) }, 201);
     })
     .post('/api/admin/members/:id/revoke-sessions', async (c) => {
-      const memberId = check(z.coerce.number().int().positive().max(0xffffffff), c.req.param('id'));
+      const memberId = check(idParam, c.req.param('id'));
       if (!(await repo.getMember(memberId))) throw new AppError('NOT_FOUND', `No member ${memberId}`);
       const revoked = await repo.revokeMemberSessions(memberId, now());
       const sockets = deps.closeMemberSockets(memberId);

@@ -6,18 +6,18 @@ import type { Repository } from '../../db/repository.js';
 import { AppError } from '../../errors.js';
 import { requireMember } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
-import { readJson } from '../validation.js';
+import { id, readJson } from '../validation.js';
 
-const id = z.number().int().positive().max(0xffffffff);
 // wx.login codes are short printable tokens; anything else never reaches WeChat.
-const wechatCode = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'code must be the code wx.login returned');
+const wechatLogin = z.object({ code: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'code must be the code wx.login returned') });
+const devLogin = z.object({ userId: id });
 
 export function authRoutes(deps: AppDeps) {
   const { appid, secret, apiBase } = deps.config.wechat;
   const wechat = appid && secret ? createWechatClient({ appid, secret, apiBase }) : undefined;
   return new Hono<AppEnv>()
     .post('/api/auth/wechat', async (c) => {
-      const body = await readJson(c, z.object({ code: wechatCode }));
+      const body = await readJson(c, wechatLogin);
       if (!wechat) throw new AppError('UNAVAILABLE', 'WeChat login is not configured: set WECHAT_APPID and WECHAT_SECRET');
       const { openid } = await wechat.exchangeCode(body.code);
       const memberId = await memberForOpenid(deps.repo, openid, deps.now());
@@ -26,7 +26,7 @@ export function authRoutes(deps: AppDeps) {
     .post('/api/auth/dev', async (c) => {
       // Off in production: it logs in as anyone.
       if (!deps.config.devLogin) throw new AppError('NOT_FOUND', 'The development login is off');
-      const body = await readJson(c, z.object({ userId: id }));
+      const body = await readJson(c, devLogin);
       if (!(await deps.repo.getMember(body.userId))) throw new AppError('NOT_FOUND', `No member ${body.userId}`);
       return c.json(await issueSession(deps.repo, body.userId, deps.now(), deps.config.sessionTtlSeconds));
     })

@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { requireMember } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
-import { check, readJson } from '../validation.js';
+import { check, id, idParam, readJson } from '../validation.js';
 
-const storeId = z.coerce.number().int().positive().max(0xffffffff);
+const historyLimit = z.coerce.number().int().min(1).max(200).default(50);
+const qrRequest = z.object({ storeId: id, svg: z.boolean().optional() });
 
 export function memberRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
@@ -17,14 +18,14 @@ export function memberRoutes(deps: AppDeps) {
     .get('/api/cards', async (c) => c.json({ cards: await deps.repo.listCards(c.get('member').memberId) }))
     .get('/api/cards/:storeId/history', async (c) => {
       const { memberId } = c.get('member');
-      const store = check(storeId, c.req.param('storeId'));
-      const limit = check(z.coerce.number().int().min(1).max(200).default(50), c.req.query('limit'));
+      const store = check(idParam, c.req.param('storeId'));
+      const limit = check(historyLimit, c.req.query('limit'));
       if (!(await deps.repo.getCard(memberId, store))) throw new AppError('CARD_NOT_FOUND', 'No card at this store');
       return c.json({ entries: await deps.repo.history(memberId, store, limit) });
     })
     .post('/api/qr', async (c) => {
       const { memberId } = c.get('member');
-      const body = await readJson(c, z.object({ storeId: z.number().int().positive().max(0xffffffff), svg: z.boolean().optional() }));
+      const body = await readJson(c, qrRequest);
       // A QR for a card the member does not hold would only ever be refused at the counter: say so now.
       if (!(await deps.repo.getCard(memberId, body.storeId))) throw new AppError('CARD_NOT_FOUND', 'No card at this store');
       const ttl = deps.config.qrTtlSeconds;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { LongPoll } from '../../push/long-poll.js';
 import { requireMember } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
-import { check } from '../validation.js';
+import { check, idParam } from '../validation.js';
 
 /** Longest a poll is held; nginx and phones cut idle requests not much later. */
 const MAX_WAIT_SECONDS = 30;
@@ -11,7 +11,7 @@ const MAX_WAIT_SECONDS = 30;
 const query = z.object({
   after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   wait: z.coerce.number().min(0).max(MAX_WAIT_SECONDS).default(25),
-  storeId: z.coerce.number().int().positive().max(0xffffffff).optional(),
+  storeId: idParam.optional(),
 });
 
 export function notificationRoutes(deps: AppDeps, longPoll: LongPoll) {

@@ -10,6 +10,7 @@ const idempotencyKey = z
   .string()
   .regex(/^[\x21-\x7e]{1,128}$/, 'Idempotency-Key must be 1 to 128 printable ASCII characters')
   .optional();
+const scanRequest = z.object({ qr: z.string().min(1).max(512) });
 
 export function scanRoutes(deps: AppDeps) {
   const scanDeps = {
@@ -21,7 +22,7 @@ export function scanRoutes(deps: AppDeps) {
   };
   return new Hono<AppEnv>().post('/api/scans', requireMerchant(deps), async (c) => {
     const key = check(idempotencyKey, c.req.header('idempotency-key'));
-    const body = await readJson(c, z.object({ qr: z.string().min(1).max(512) }));
+    const body = await readJson(c, scanRequest);
     const outcome = await processScan(scanDeps, { qr: body.qr, merchant: c.get('merchant'), idempotencyKey: key ?? null });
     const answer: ScanResponse = { result: outcome.result, replayed: outcome.replayed };
     return c.json(answer);
