@@ -84,6 +84,30 @@ describe('scan → deduct → push', () => {
     socket.close();
   });
 
+  it('deducts once when one QR, or one Idempotency-Key, is posted many times at once', async () => {
+    // Concurrent requests land in the same group commit: each must still see the others' writes.
+    const socket = await TestSocket.open(srv.wsUrl, { token });
+    const qr = await mintQr(srv.url, token);
+    const same = await Promise.all(Array.from({ length: 10 }, () => scan(srv.url, srv.demoMerchantKey, qr)));
+    expect(same.map((a) => a.status).sort()).toEqual([200, ...Array(9).fill(409)]);
+    expect(same.filter((a) => a.status === 409).every((a) => a.body.error.code === 'QR_USED')).toBe(true);
+
+    const retried = await mintQr(srv.url, token);
+    const retries = await Promise.all(Array.from({ length: 10 }, () => scan(srv.url, srv.demoMerchantKey, retried, 'burst-1')));
+    expect(retries.every((a) => a.status === 200)).toBe(true);
+    expect(retries.filter((a) => !a.body.replayed)).toHaveLength(1);
+    expect(new Set(retries.map((a) => a.body.result.seq)).size).toBe(1);
+
+    const cards = await api(srv.url, '/api/cards', { token });
+    expect(cards.body.cards[0].remaining).toBe(8);
+    // One success and nine refusals for the first QR, then one success: eleven frames, in seq order.
+    const frames = [];
+    for (let i = 0; i < 11; i++) frames.push(await socket.next());
+    expect(frames.filter((f) => f.startsWith('0_'))).toEqual(['0_扣费成功_剩余次数: 9', '0_扣费成功_剩余次数: 8']);
+    await socket.expectSilence();
+    socket.close();
+  });
+
   it('gives exactly 3 successes out of 20 concurrent scans on a card with 3 uses, ledger consistent', async () => {
     const { storeId, key } = await storeWithCard(3);
     const qrs = await Promise.all(Array.from({ length: 20 }, () => mintQr(srv.url, token, storeId)));
