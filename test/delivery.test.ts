@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { CLOSE_CODES, formatPushText, type ResultMessage } from '@scanpush/shared';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import WebSocket from 'ws';
@@ -114,18 +115,23 @@ describe('text dialect: pending results', () => {
     const socket = await TestSocket.open(srv.wsUrl, { token });
     expect(await socket.next()).toBe('0_扣费成功_剩余次数: 9');
     expect(await socket.next()).toBe('0_扣费成功_剩余次数: 8');
-    await socket.expectSilence();
     socket.close();
     await socket.closed;
-    await new Promise((r) => setTimeout(r, 50)); // let the delivery marks reach the database
+    // At once, before the delivery marks reach the database (they are written in batches).
     const again = await TestSocket.open(srv.wsUrl, { token });
     await again.expectSilence();
+    await socket.expectSilence(0);
     // A result some socket received live is not pending either.
     await scanOnce();
     expect(await again.next()).toBe('0_扣费成功_剩余次数: 7');
     again.close();
     await again.closed;
-    await new Promise((r) => setTimeout(r, 50));
+    // And later, from the marks in the database.
+    await new Promise((r) => setTimeout(r, 300));
+    const db = new Database(srv.dbPath, { readonly: true });
+    const unmarked = db.prepare('SELECT COUNT(*) FROM outbox WHERE member_id = 17 AND delivered_at IS NULL').pluck().get();
+    db.close();
+    expect(unmarked).toBe(0);
     const third = await TestSocket.open(srv.wsUrl, { token });
     await third.expectSilence();
     third.close();

@@ -29,6 +29,8 @@ const MAX_FRAME_BYTES = 4096;
 const REPLAY_BATCH = 200;
 /** A structured client that sends no resume within this time gets live results only. */
 const RESUME_WAIT_MS = 2000;
+/** Heartbeat pings go out in slices this often: 10,000 sockets every 25 s are 8 pings a tick, well under a millisecond. */
+const HEARTBEAT_TICK_MS = 20;
 
 interface Connection extends UpgradeGrant {
   ws: WebSocket;
@@ -85,7 +87,7 @@ export class SocketServer {
     this.registry = new ConnectionRegistry<Connection>(deps.delivery.maxSocketsPerStore);
     this.marks = new DeliveryMarks(deps.repo, deps.now, (err) => deps.logger.error({ err }, 'marking deliveries failed'));
     this.unsubscribe = deps.broker.subscribe((event) => this.deliver(event));
-    this.heartbeat = new Sweep(deps.heartbeatMs, (conn) => this.beat(conn));
+    this.heartbeat = new Sweep(deps.heartbeatMs, (conn) => this.beat(conn), HEARTBEAT_TICK_MS);
   }
 
   /** The `upgrade` listener of the HTTP server. */
@@ -186,7 +188,8 @@ export class SocketServer {
     try {
       const rows = await repo.undelivered(conn.memberId, conn.storeId, now() - delivery.textReplayMs, delivery.textReplayMax);
       for (const row of rows) {
-        if (row.seq <= conn.sentSeq) continue;
+        // Another socket got it a moment ago and its mark is not written yet.
+        if (row.seq <= conn.sentSeq || this.marks.isPending(row.memberId, row.seq)) continue;
         const { text } = resultFromOutbox(row);
         conn.ws.send(text);
         conn.sentSeq = row.seq;
