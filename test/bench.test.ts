@@ -48,7 +48,7 @@ describe('pnpm bench --quick on a tiny configuration', () => {
     expect(capacity.steps.length).toBeGreaterThanOrEqual(2);
 
     // Every committed scan's push reached its member: that is correctness, whatever the speed.
-    for (const workload of ['latency', 'closed', 'floor']) {
+    for (const workload of ['latency', 'floor-latency', 'closed', 'floor']) {
       const f = run(workload);
       expect(f.succeeded, workload).toBeGreaterThan(0);
       expect(f.pushed, workload).toBe(f.succeeded);
@@ -65,7 +65,7 @@ describe('pnpm bench --quick on a tiny configuration', () => {
     if (polling.long !== null) expect(polling.long.lost).toBe(0);
 
     const summaries = lines.filter((l) => l.type === 'summary').map((l) => l.workload);
-    expect(summaries).toEqual(['capacity', 'latency', 'closed', 'floor', 'polling']);
+    expect(summaries).toEqual(['capacity', 'latency', 'floor-latency', 'closed', 'floor', 'polling']);
     expect(stderr).toMatch(/durable scans per second/);
   }, 120_000);
 

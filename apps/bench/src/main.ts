@@ -108,6 +108,8 @@ async function runWorkload(opts: Options, workload: Workload, run: number, label
       return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile }, closed);
     case 'floor':
       return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, floor: true }, closed);
+    case 'floor-latency':
+      return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, floor: true }, latency);
     case 'polling': {
       // Three servers in turn, the same members and scans: only how members learn results differs.
       const side = (mode: PollMode) =>

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const WORKLOADS = ['capacity', 'latency', 'closed', 'floor', 'polling'] as const;
+export const WORKLOADS = ['capacity', 'latency', 'floor-latency', 'closed', 'floor', 'polling'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 /** Everything a bench run can be told; see USAGE for the meaning of each. */
@@ -52,6 +52,7 @@ the table on stderr.
   --closed-seconds S      default 10, quick 4
   --closed-max-scans N    QR tokens minted beforehand, the upper bound of scans (default 250000)
   floor: the closed loop against bare ws + node:http (floor-server.ts) on this machine, for scale
+  floor-latency: the open loop (--rate) against the same bare server: what the clients and the box add
   polling baseline:
   --poll-members N        waiting members (default 2000, quick 500)
   --poll-rate N           scans per second among them (default 100, quick 50)

@@ -54,6 +54,15 @@ export function keyFigures(workload: Workload, f: Figures): KeyFigure[] {
         { key: 'senderLateMs', label: 'load generator late by (ms)', value: l.senderLateMs },
       ];
     }
+    case 'floor-latency': {
+      const l = f as LatencyFigures;
+      return [
+        { key: 'pushP50', label: 'bare: scan → push p50 (ms)', value: l.pushMs.p50 },
+        { key: 'pushP99', label: 'bare: scan → push p99 (ms)', value: l.pushMs.p99 },
+        { key: 'pushMax', label: 'bare: scan → push max (ms)', value: l.pushMs.max },
+        { key: 'cpuUsPerScan', label: 'bare: server CPU per scan (µs)', value: l.serverCpuUsPerScan },
+      ];
+    }
     case 'floor': {
       const c = f as ClosedFigures;
       return [
