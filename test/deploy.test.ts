@@ -39,6 +39,7 @@ describe('deploy/scanpush.env.example', () => {
       host: '127.0.0.1',
       port: 8089,
       databasePath: '/var/lib/scanpush/scanpush.db',
+      sqliteSynchronous: 'normal',
       trustProxy: ['127.0.0.1', '::1'],
       devLogin: false,
       demo: false,

@@ -11,6 +11,7 @@ export interface Options {
   sockets: number;
   holdSeconds: number;
   heartbeatMs: number;
+  sqliteSynchronous: 'normal' | 'full';
   members: number;
   rate: number;
   latencySeconds: number;
@@ -63,6 +64,8 @@ the table on stderr.
   --addresses N           loopback source addresses 127.0.0.2… to spread sockets over (default 8)
   --stores N              stores (each with a merchant key) members are spread over (default 10)
   --dialect text|structured   the member sockets' dialect (default text, the seed's)
+  server:
+  --sqlite-synchronous normal|full   the server's SQLITE_SYNCHRONOUS (default normal, its own default)
   output:
   --profile DIR           run the server with --cpu-prof and take heap snapshots per socket count into DIR
   --out FILE              also append the JSON lines to FILE
@@ -104,6 +107,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
         addresses: { type: 'string' },
         stores: { type: 'string' },
         dialect: { type: 'string' },
+        'sqlite-synchronous': { type: 'string' },
         profile: { type: 'string' },
         out: { type: 'string' },
       },
@@ -128,6 +132,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
   const only = v.only === undefined ? [...WORKLOADS] : v.only.split(',').map((w) => w.trim());
   for (const w of only) if (!(WORKLOADS as readonly string[]).includes(w)) throw new UsageError(`--only: unknown workload "${w}" (known: ${WORKLOADS.join(', ')})`);
   if (v.dialect !== undefined && v.dialect !== 'text' && v.dialect !== 'structured') throw new UsageError(`--dialect must be text or structured, got "${v.dialect}"`);
+  const sync = v['sqlite-synchronous'];
+  if (sync !== undefined && sync !== 'normal' && sync !== 'full') throw new UsageError(`--sqlite-synchronous must be normal or full, got "${sync}"`);
 
   return {
     quick,
@@ -136,6 +142,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     sockets: num('sockets', v.sockets, quick ? 2000 : 19_000, 1, 200_000),
     holdSeconds: secs('hold-seconds', v['hold-seconds'], 20, 3),
     heartbeatMs: num('heartbeat-ms', v['heartbeat-ms'], quick ? 1000 : 10_000, 100, 600_000),
+    sqliteSynchronous: sync ?? 'normal',
     members: num('members', v.members, quick ? 1000 : 10_000, 1, 200_000),
     rate: num('rate', v.rate, quick ? 500 : 1000, 1, 100_000),
     latencySeconds: secs('latency-seconds', v['latency-seconds'], 20, 4),

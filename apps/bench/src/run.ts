@@ -75,7 +75,7 @@ export async function withRun<T>(
   try {
     setup.progress.update(`${setup.label}: provisioning ${setup.members} members`);
     const fixture = await provision(join(dir, 'bench.db'), setup.members, Math.min(opts.stores, setup.members));
-    server = await startServerProcess({ kind: setup.floor ? 'floor' : 'scanpush', dbPath: join(dir, 'bench.db'), qrSecret, heartbeatMs: opts.heartbeatMs, nodeArgs: setup.nodeArgs ?? [], ...(setup.serverCwd ? { cwd: setup.serverCwd } : {}) });
+    server = await startServerProcess({ kind: setup.floor ? 'floor' : 'scanpush', dbPath: join(dir, 'bench.db'), qrSecret, heartbeatMs: opts.heartbeatMs, env: { SQLITE_SYNCHRONOUS: opts.sqliteSynchronous }, nodeArgs: setup.nodeArgs ?? [], ...(setup.serverCwd ? { cwd: setup.serverCwd } : {}) });
     fleet = Fleet.start(setup.workers);
     const s = server;
     const f = fleet;

@@ -16,6 +16,7 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8089),
   DATABASE_PATH: z.string().min(1).default('./data/scanpush.db'),
+  SQLITE_SYNCHRONOUS: z.enum(['normal', 'full']).default('normal'),
   QR_SECRET: z.string().min(MIN_SECRET, `must be at least ${MIN_SECRET} characters`).optional(),
   QR_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
@@ -49,6 +50,8 @@ export interface Config {
   host: string;
   port: number;
   databasePath: string;
+  /** SQLite's `synchronous` in WAL mode: what a committed scan survives (see openSqlite). */
+  sqliteSynchronous: SqliteSynchronous;
   /** HMAC key for QR tokens. Generated per process when unset outside production. */
   qrSecret: string;
   qrSecretGenerated: boolean;
@@ -87,6 +90,8 @@ export interface DeliveryConfig {
   retentionMs: number;
 }
 
+export type SqliteSynchronous = 'normal' | 'full';
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -113,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     host: v.HOST,
     port: v.PORT,
     databasePath: v.DATABASE_PATH,
+    sqliteSynchronous: v.SQLITE_SYNCHRONOUS,
     qrSecret: v.QR_SECRET ?? randomSecret(),
     qrSecretGenerated: !v.QR_SECRET,
     qrTtlSeconds: v.QR_TTL_SECONDS,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { SqliteSynchronous } from '../config.js';
 import * as schema from './schema.js';
 
 export type SqliteDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -15,16 +16,18 @@ const MIGRATIONS = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '.
 /**
  * Opens (creating if needed) the SQLite file at `path` and applies pending migrations.
  *
- * Durability: WAL with synchronous=NORMAL. A committed transaction survives a crash of the process
- * (SIGKILL included); a power loss or OS crash may lose the last transactions committed before the most
- * recent checkpoint-free fsync, but never corrupts the file. synchronous=FULL would add an fsync per
- * commit for power-loss durability at a large cost per scan.
+ * Durability, always in WAL mode:
+ * - synchronous=NORMAL (the default): a committed transaction survives a crash of the process, SIGKILL
+ *   included; a power loss or an OS crash may lose the transactions committed since the WAL was last
+ *   synced (at checkpoints), and never corrupts the file.
+ * - synchronous=FULL: the WAL is synced at every COMMIT, so a committed transaction also survives a power
+ *   loss. Group commit (GroupCommit) shares one sync among the scans of a turn; BENCHMARKS.md has the cost.
  */
-export function openSqlite(path: string): SqliteDb {
+export function openSqlite(path: string, synchronous: SqliteSynchronous = 'normal'): SqliteDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const client = new Database(path);
   client.pragma('journal_mode = WAL');
-  client.pragma('synchronous = NORMAL');
+  client.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   client.pragma('foreign_keys = ON');
   // Another process (a backup, a second server by mistake) holding the write lock: wait, don't fail.
   client.pragma('busy_timeout = 5000');
