@@ -51,13 +51,15 @@ describe('SIGKILL during a stream of scans', () => {
 
     // Scans stream in from 8 concurrent merchants' requests; the process is killed partway.
     let answered = 0;
+    const answeredOk: string[] = [];
     const stream = Promise.allSettled(
       Array.from({ length: 8 }, async (_, lane) => {
         for (let i = lane; i < 240; i += 8) {
           const m = members[i % 4]!;
           const qr = m.qrs[Math.floor(i / 4)]!;
-          await scan(first.url, env.DEMO_MERCHANT_KEY, qr, `idem-${i}`);
+          const answer = await scan(first.url, env.DEMO_MERCHANT_KEY, qr, `idem-${i}`);
           answered++;
+          if (answer.status === 200) answeredOk.push(`idem-${i}`);
         }
       }),
     );
@@ -79,6 +81,10 @@ describe('SIGKILL during a stream of scans', () => {
         .prepare(`SELECT COUNT(*) AS n FROM cards c WHERE c.remaining <> (SELECT COALESCE(SUM(delta), 0) FROM ledger l WHERE l.member_id = c.member_id AND l.store_id = c.store_id)`)
         .get() as { n: number };
       expect(mismatched.n).toBe(0);
+      // Every scan the merchant was told succeeded was durable before the answer (group commit).
+      const inLedger = new Set(db.prepare(`SELECT idempotency_key FROM ledger WHERE kind = 'deduct'`).pluck().all() as string[]);
+      expect(answeredOk.length).toBeGreaterThanOrEqual(60);
+      expect(answeredOk.filter((key) => !inLedger.has(key))).toEqual([]);
       const seqGaps = db
         .prepare(`SELECT m.id, m.last_seq AS last, COUNT(o.id) AS n, MAX(o.seq) AS top FROM members m LEFT JOIN outbox o ON o.member_id = m.id GROUP BY m.id`)
         .all() as Array<{ last: number; n: number; top: number | null }>;
