@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { CLOSE_CODES, formatPushText, type ResultMessage } from '@scanpush/shared';
+import { CLOSE_CODES, SeqCursor, formatPushText, type ResultMessage } from '@scanpush/shared';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -80,6 +80,33 @@ describe('structured dialect: resume', () => {
     expect(seqs).toEqual([1, 2, 3, 4]);
     await socket.expectSilence();
     socket.close();
+  });
+
+  it('tells a client that is ahead of a restored database where to continue, on the socket and on long-poll', async () => {
+    const { srv, token, scanOnce } = await setup();
+    for (let i = 0; i < 5; i++) await scanOnce(); // seqs 1 to 5
+    // What restoring a backup taken after seq 2 leaves behind: the member's head back at 2.
+    const db = new Database(srv.dbPath);
+    db.prepare('DELETE FROM outbox WHERE member_id = 17 AND seq > 2').run();
+    db.prepare('UPDATE members SET last_seq = 2 WHERE id = 17').run();
+    db.close();
+
+    const socket = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=5' });
+    const { results, synced } = await readUntilSynced(socket);
+    expect(results).toEqual([]);
+    expect(synced).toEqual({ type: 'synced', lastSeq: 2, complete: false });
+    const cursor = new SeqCursor(5);
+    expect(cursor.synced(synced.lastSeq)).toBe(true);
+    // The next result takes seq 3 again; a client that kept 5 would have dropped it.
+    expect((await scanOnce()).seq).toBe(3);
+    const live = (await socket.nextJson()) as ResultMessage;
+    expect(live).toMatchObject({ type: 'result', seq: 3 });
+    expect(cursor.isNew(live.seq)).toBe(true);
+    socket.close();
+
+    // Long-poll answers at once (not after the 25 s wait) with where to continue.
+    const poll = await api(srv.url, '/api/notifications?after=5&wait=25', { token });
+    expect(poll.body).toEqual({ results: [], lastSeq: 3, complete: false });
   });
 
   it('says the replay is incomplete when retention pruned what the client asks for', async () => {

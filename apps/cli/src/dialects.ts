@@ -1,4 +1,4 @@
-import { decodeServerMessage, encodeMessage, parsePushText, STRUCTURED_SUBPROTOCOL } from '@scanpush/shared';
+import { SeqCursor, decodeServerMessage, encodeMessage, parsePushText, STRUCTURED_SUBPROTOCOL } from '@scanpush/shared';
 import type { SocketSession } from './socket.js';
 
 /** Where a listener's output goes; `result` is called once per result the member is shown. */
@@ -18,12 +18,12 @@ function printLine(line: string): void {
 }
 
 /**
- * State of the structured dialect across reconnects: the highest seq shown. Undefined until known, in
- * which case the first connection shows only results newer than the server's `synced.lastSeq` (the
+ * State of the structured dialect across reconnects: the cursor of results shown. Undefined until known,
+ * in which case the first connection shows only results newer than the server's `synced.lastSeq` (the
  * replay before it is history this listener was not asked for).
  */
 export interface StructuredState {
-  lastSeq: number | undefined;
+  cursor: SeqCursor | undefined;
 }
 
 /**
@@ -34,7 +34,7 @@ export function structuredSession(state: StructuredState, output: ListenOutput):
   let live = false;
   return {
     onOpen(send) {
-      send(encodeMessage({ type: 'resume', after: state.lastSeq ?? 0 }));
+      send(encodeMessage({ type: 'resume', after: state.cursor?.lastSeq ?? 0 }));
     },
     onText(text, send) {
       const decoded = decodeServerMessage(text);
@@ -45,21 +45,27 @@ export function structuredSession(state: StructuredState, output: ListenOutput):
       const message = decoded.value;
       if (message.type === 'synced') {
         live = true;
-        if (!message.complete) process.stderr.write('scanpush: some results were older than retention and are gone\n');
-        state.lastSeq = Math.max(state.lastSeq ?? 0, message.lastSeq);
+        const wentBack = state.cursor?.synced(message.lastSeq) ?? false;
+        state.cursor ??= new SeqCursor(message.lastSeq);
+        if (wentBack) {
+          process.stderr.write(`scanpush: the server holds results up to seq ${message.lastSeq} only (a restored database?); continuing from there\n`);
+        } else if (!message.complete) {
+          process.stderr.write('scanpush: some results were older than retention and are gone\n');
+        }
         if (output.json) printLine(JSON.stringify(message));
         announce();
         return 'continue';
       }
       if (message.type !== 'result') return 'continue';
-      if (state.lastSeq === undefined && !live) return 'continue';
-      if (state.lastSeq !== undefined && message.seq <= state.lastSeq) {
+      if (state.cursor === undefined && !live) return 'continue';
+      state.cursor ??= new SeqCursor();
+      if (!state.cursor.isNew(message.seq)) {
         // Seen already; ack again so the server stops resending it.
         send(encodeMessage({ type: 'ack', seq: message.seq }));
         return 'continue';
       }
       printLine(output.json ? JSON.stringify(message) : message.text);
-      state.lastSeq = message.seq;
+      state.cursor.shown(message.seq);
       send(encodeMessage({ type: 'ack', seq: message.seq }));
       return output.printed() ? 'done' : 'continue';
     },

@@ -74,6 +74,7 @@ export class MemberPanel {
         sessionToken: token,
         lastSeq: () => session.feed.lastSeq,
         onResult: (message) => this.onResult(session, message),
+        onSynced: (lastSeq) => session.feed.synced(lastSeq),
         onState: (state) => this.onState(session, state),
         mayRetry: async () => (await this.sessionValid(session)) !== false,
       }),

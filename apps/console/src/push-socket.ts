@@ -25,6 +25,8 @@ export interface PushSocketOptions {
   /** The seq to resume after, read again at each (re)connect: the highest seq the page has shown. */
   lastSeq: () => number;
   onResult: (message: ResultMessage) => void;
+  /** The server's head after the replay: the page's cursor takes it (see SeqCursor). */
+  onSynced: (lastSeq: number) => void;
   onState: (state: ConnectionState) => void;
   /**
    * Asked before a retry after repeated failures. A browser never sees why an upgrade was refused (a
@@ -90,6 +92,7 @@ export class PushSocket {
       this.send({ type: 'ack', seq: this.options.lastSeq() });
     } else if (message.type === 'synced') {
       this.failures = 0;
+      this.options.onSynced(message.lastSeq);
       this.options.onState({ kind: 'live', complete: message.complete });
     }
   }

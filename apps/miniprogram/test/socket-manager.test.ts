@@ -106,7 +106,7 @@ describe('SocketManager: resume and dedupe', () => {
     ]);
   });
 
-  it('resumes after the highest seq shown when it reconnects, and takes the server’s lastSeq when higher', () => {
+  it('resumes after the highest seq shown when it reconnects, and takes the server’s lastSeq', () => {
     const { manager, clock, sockets, last, shown } = setup();
     manager.start();
     last().open();
@@ -122,13 +122,24 @@ describe('SocketManager: resume and dedupe', () => {
     // Results at other stores also take seqs: the server's lastSeq is where the next resume starts.
     last().deliver({ type: 'synced', lastSeq: 9, complete: true });
     expect(manager.lastSeq).toBe(9);
-    last().deliver({ type: 'synced', lastSeq: 3, complete: true });
-    expect(manager.lastSeq).toBe(9);
     last().serverClose(1001);
     clock.advance(clock.nextIn()!);
     last().open();
     expect(last().frames[0]).toEqual({ type: 'resume', after: 9 });
     expect(shown.map((s) => s.seq)).toEqual([1, 2]);
+  });
+
+  it('follows a server that went back (a restored database) instead of dropping its new results', () => {
+    const { manager, last, shown } = setup({ lastSeq: 50 });
+    manager.start();
+    last().open();
+    expect(last().frames[0]).toEqual({ type: 'resume', after: 50 });
+    // The server never issued 50: its head is 3, and the next result it commits is 4.
+    last().deliver({ type: 'synced', lastSeq: 3, complete: false });
+    expect(manager.lastSeq).toBe(3);
+    last().deliver(result(4));
+    expect(shown.map((s) => s.seq)).toEqual([4]);
+    expect(manager.lastSeq).toBe(4);
   });
 
   it('does not count a result whose handler threw, so its redelivery is shown', () => {

@@ -101,7 +101,11 @@ export interface LedgerEntry {
  */
 export interface NotificationsResponse {
   results: ResultMessage[];
-  /** The highest seq in `results`, or `after` when there are none: the next request's `after`. */
+  /**
+   * The next request's `after`: the highest seq in `results`, or `after` when there are none — or, when
+   * `after` is above every seq the server holds (its database was restored from a backup), the member's
+   * highest seq, answered at once with `complete: false`.
+   */
   lastSeq: number;
   /** False when results after `after` are older than retention and gone. */
   complete: boolean;

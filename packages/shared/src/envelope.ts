@@ -17,12 +17,18 @@ export interface ResultMessage extends ScanResult {
   memberId: number;
 }
 
-/** Sent after the replay that follows a resume: live results follow. */
+/**
+ * Sent after the replay that follows a resume: live results follow.
+ *
+ * A client continues from `lastSeq` even when it is LOWER than the seq it resumed from: the server's
+ * database went back (restored from a backup), the seqs above `lastSeq` will be issued again for new
+ * results, and a client that kept its higher seq would drop them as already shown.
+ */
 export interface SyncedMessage {
   type: 'synced';
   /** The highest seq the server holds for this member. */
   lastSeq: number;
-  /** False when results after the client's seq were older than retention and are gone. */
+  /** False when results after the client's seq are gone: older than retention, or never held (restore). */
   complete: boolean;
 }
 

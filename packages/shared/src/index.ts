@@ -7,4 +7,5 @@ export * from './push-text.js';
 export * from './qr-token.js';
 export * from './result-codes.js';
 export * from './scan-result.js';
+export * from './seq-cursor.js';
 export * from './socket-path.js';

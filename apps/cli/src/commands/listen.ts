@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
-import { closeName, CLOSE_CODES, shouldReconnect, socketPath } from '@scanpush/shared';
+import { closeName, CLOSE_CODES, SeqCursor, shouldReconnect, socketPath } from '@scanpush/shared';
 import { backoffDelay } from '../backoff.js';
 import { protocolsFor, structuredSession, textSession, type ListenOutput, type StructuredState } from '../dialects.js';
 import { CliError } from '../errors.js';
@@ -47,7 +47,7 @@ async function listen(options: ListenOptions, url: string, token: string): Promi
     json: options.json === true,
     printed: () => ++shown >= (options.count ?? Infinity),
   };
-  const state: StructuredState = { lastSeq: options.after };
+  const state: StructuredState = { cursor: options.after === undefined ? undefined : new SeqCursor(options.after) };
   const aborter = new AbortController();
   const onSigint = () => {
     process.exitCode = 130;

@@ -1,4 +1,5 @@
 import {
+  SeqCursor,
   decodeServerMessage,
   encodeMessage,
   shouldReconnect,
@@ -90,7 +91,7 @@ const CLIENT_CLOSE = 1000;
  */
 export class SocketManager {
   private status: ConnectionStatus = { state: 'idle' };
-  private seq: number;
+  private readonly cursor: SeqCursor;
   private socket: SocketHandle | undefined;
   /** Which socket is current: events from an abandoned one are ignored. */
   private generation = 0;
@@ -104,7 +105,7 @@ export class SocketManager {
   private readonly random: () => number;
 
   constructor(private readonly options: SocketManagerOptions) {
-    this.seq = options.lastSeq ?? 0;
+    this.cursor = new SeqCursor(options.lastSeq ?? 0);
     this.random = options.random ?? Math.random;
   }
 
@@ -114,7 +115,7 @@ export class SocketManager {
 
   /** The highest seq handed to `onResult` (or given at construction). */
   get lastSeq(): number {
-    return this.seq;
+    return this.cursor.lastSeq;
   }
 
   /** Connects now, unless already connected or connecting. */
@@ -175,7 +176,7 @@ export class SocketManager {
   private opened(): void {
     this.clear('connectTimer');
     this.setStatus({ state: 'syncing' });
-    this.send({ type: 'resume', after: this.seq });
+    this.send({ type: 'resume', after: this.cursor.lastSeq });
     this.heard();
   }
 
@@ -191,7 +192,8 @@ export class SocketManager {
       case 'result':
         return this.result(message);
       case 'synced':
-        this.seq = Math.max(this.seq, message.lastSeq);
+        // Down as well as up: after a restore from a backup the server reissues the seqs above its head.
+        this.cursor.synced(message.lastSeq);
         this.synced = true;
         this.attempt = 0;
         this.setStatus({ state: 'live' });
@@ -203,14 +205,14 @@ export class SocketManager {
   }
 
   private result(message: ResultMessage): void {
-    if (message.seq <= this.seq) return;
+    if (!this.cursor.isNew(message.seq)) return;
     try {
       this.options.onResult(message, { replayed: !this.synced });
     } catch (err) {
       this.options.onError?.(err);
       return;
     }
-    this.seq = message.seq;
+    this.cursor.shown(message.seq);
     this.send({ type: 'ack', seq: message.seq });
   }
 

@@ -32,9 +32,10 @@ export class LongPoll {
       // Listen before reading, so a commit between the read and the wait still wakes us.
       const woken = this.waitFor(memberId, deadline - Date.now(), signal);
       const read = await readMissed(this.repo, memberId, after, PAGE, storeId);
-      if (read.results.length > 0 || Date.now() >= deadline || signal.aborted || this.closing) {
+      // A client ahead of the server (a restored database) is told at once to continue from the head.
+      if (read.results.length > 0 || read.ahead || Date.now() >= deadline || signal.aborted || this.closing) {
         woken.cancel();
-        return { results: read.results, lastSeq: read.results.at(-1)?.seq ?? after, complete: read.complete };
+        return { results: read.results, lastSeq: read.ahead ? read.lastSeq : (read.results.at(-1)?.seq ?? after), complete: read.complete };
       }
       await woken.promise;
     }

@@ -209,9 +209,11 @@ export class SocketServer {
     try {
       let cursor = after;
       let complete = true;
+      let head = 0;
       for (;;) {
         const batch = await readMissed(repo, conn.memberId, cursor, REPLAY_BATCH, conn.storeId);
         if (cursor === after) complete = batch.complete;
+        head = Math.max(head, batch.lastSeq);
         for (const result of batch.results) {
           if (this.sendResult(conn, result)) {
             this.marks.mark(result.memberId, result.seq);
@@ -221,7 +223,9 @@ export class SocketServer {
         }
         if (!batch.more || conn.ws.readyState !== conn.ws.OPEN) break;
       }
-      const lastSeq = Math.max(cursor, conn.sentSeq);
+      // The member's head, not the client's `after`: after a restore from a backup the client may claim
+      // seqs this server never issued, and must learn to continue from the lower head.
+      const lastSeq = Math.max(head, conn.sentSeq);
       conn.ws.send(encodeMessage({ type: 'synced', lastSeq, complete }));
     } catch (err) {
       return this.failReplay(conn, err);

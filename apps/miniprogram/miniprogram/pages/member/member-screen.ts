@@ -121,7 +121,11 @@ export class MemberScreen {
       clock: systemClock,
       lastSeq: readSeq(session.memberId),
       onResult: (result, info) => this.onResult(result, info.replayed),
-      onSynced: () => void this.refreshCard(),
+      onSynced: () => {
+        // The manager's cursor now holds the server's head, lower than before if its database was restored.
+        writeSeq(session.memberId, manager.lastSeq);
+        void this.refreshCard();
+      },
       onStatus: (status) => this.onStatus(manager, status),
       onError: (err) => console.warn('scanpush socket:', err),
     });
