@@ -159,6 +159,25 @@ describe('scan → deduct → push', () => {
     expect(cards.body.cards[0].remaining).toBe(10);
   });
 
+  it('refuses a merchant key from the moment it is revoked, and keeps its past scans', async () => {
+    const { storeId, key } = await storeWithCard(5);
+    expect((await scan(srv.url, key, await mintQr(srv.url, token, storeId))).status).toBe(200);
+    const merchantId = Number(/^spk_(\d+)_/.exec(key)![1]);
+    const revoke = (id: number) => api(srv.url, `/api/admin/merchants/${id}/revoke`, { token: srv.adminToken, method: 'POST' });
+    expect((await revoke(merchantId)).body).toEqual({ id: merchantId, revoked: true });
+    expect((await revoke(merchantId)).status).toBe(200); // again: still revoked, no error
+    expect((await revoke(999_999)).status).toBe(404);
+    expect((await api(srv.url, `/api/admin/merchants/${merchantId}/revoke`, { method: 'POST' })).status).toBe(401);
+
+    const refused = await scan(srv.url, key, await mintQr(srv.url, token, storeId));
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('UNAUTHORIZED');
+    const history = await api(srv.url, `/api/cards/${storeId}/history`, { token });
+    expect(history.body.entries.map((e: { kind: string }) => e.kind)).toEqual(['deduct', 'topup']);
+    // Other merchants are untouched.
+    expect((await scan(srv.url, srv.demoMerchantKey, await mintQr(srv.url, token))).status).toBe(200);
+  });
+
   it("does not let a merchant of one store deduct at another store's card", async () => {
     const other = await storeWithCard(5);
     const socket = await TestSocket.open(srv.wsUrl, { token, storeId: other.storeId });

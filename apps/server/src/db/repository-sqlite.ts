@@ -220,6 +220,10 @@ export function createSqliteRepository(db: SqliteDb): Repository {
       const m = q.merchant.get(id);
       return m && { id: m.id, storeId: m.storeId, keyHash: m.keyHash, revoked: m.revokedAt !== null };
     },
+    async revokeMerchant(id, at) {
+      db.update(merchants).set({ revokedAt: at }).where(and(eq(merchants.id, id), isNull(merchants.revokedAt))).run();
+      return q.merchant.get(id) !== undefined;
+    },
     commitDeduction(input) {
       return writes.run(() => deduct(input));
     },

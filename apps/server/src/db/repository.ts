@@ -29,6 +29,8 @@ export interface Repository {
 
   createMerchant(storeId: number, name: string, keyHash: string, at: number): Promise<{ id: number }>;
   getMerchant(id: number): Promise<{ id: number; storeId: number; keyHash: string; revoked: boolean } | undefined>;
+  /** Revokes a merchant key for good (staff gone, device lost); false when there is no such merchant. */
+  revokeMerchant(id: number, at: number): Promise<boolean>;
 
   /**
    * The deduction, in ONE transaction: refuses a used nonce, takes one use if any is left, writes the

@@ -39,6 +39,12 @@ export function adminRoutes(deps: AppDeps) {
       // The only time the key exists outside the staff's device.
       return c.json({ id: merchant.id, storeId: body.storeId, name: body.name, key: formatMerchantKey(merchant.id, secret) }, 201);
     })
+    .post('/api/admin/merchants/:id/revoke', async (c) => {
+      // Staff gone or a device lost: the key stops working at once, its past scans stay in the ledger.
+      const merchantId = check(idParam, c.req.param('id'));
+      if (!(await repo.revokeMerchant(merchantId, now()))) throw new AppError('NOT_FOUND', `No merchant ${merchantId}`);
+      return c.json({ id: merchantId, revoked: true });
+    })
     .post('/api/admin/members/:id/revoke-sessions', async (c) => {
       const memberId = check(idParam, c.req.param('id'));
       if (!(await repo.getMember(memberId))) throw new AppError('NOT_FOUND', `No member ${memberId}`);
