@@ -29,6 +29,10 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous = 'norma
   client.pragma('journal_mode = WAL');
   client.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   client.pragma('foreign_keys = ON');
+  // 32 MB of page cache instead of SQLite's 2 MB: the indexes a scan walks (nonces, idempotency keys,
+  // cards, outbox) outgrow 2 MB within weeks, and then every lookup is a read from the file. On the
+  // bench's small database it already saves 3-5 % a scan (pnpm bench --only closed, 2 runs each).
+  client.pragma('cache_size = -32000');
   // Another process (a backup, a second server by mistake) holding the write lock: wait, don't fail.
   client.pragma('busy_timeout = 5000');
   const db = drizzle(client, { schema });
