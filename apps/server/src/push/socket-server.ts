@@ -93,7 +93,7 @@ export class SocketServer {
   /** The `upgrade` listener of the HTTP server. */
   handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Until ws takes the socket over (it adds its own listener). Removed then: its closure shares a
-    // context with \`req\`, and kept, it held every socket's upgrade request alive (1.2 KB each).
+    // context with `req`, and kept, it held every socket's upgrade request alive (1.2 KB each).
     const onError = () => socket.destroy();
     socket.on('error', onError);
     if (this.closing) return refuseUpgrade(socket, 503, 'UNAVAILABLE', 'Server is shutting down');
