@@ -80,6 +80,21 @@ describe('GroupCommit', () => {
     expect(committed()).toEqual([5]);
   });
 
+  it('runs no write on its own after the group transaction was rolled back under it', async () => {
+    const group = new GroupCommit(db);
+    const outcomes = await Promise.allSettled([
+      group.run(insert(1)),
+      // What SQLite does itself on some errors (a full disk): the whole transaction is gone.
+      group.run(() => db.exec('ROLLBACK')),
+      group.run(insert(2)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(committed()).toEqual([]);
+    expect(db.inTransaction).toBe(false);
+    await group.run(insert(3));
+    expect(committed()).toEqual([3]);
+  });
+
   it('commits what is queued when flushed before the turn ends', async () => {
     const group = new GroupCommit(db);
     const pending = group.run(insert(7));

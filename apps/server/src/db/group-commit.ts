@@ -31,6 +31,12 @@ export class GroupCommit {
     const savepoint = client.transaction((work: () => unknown) => work());
     this.commit = client.transaction((batch: Pending[]) => {
       for (const item of batch) {
+        // Some errors (a full disk, I/O) make SQLite roll back the whole transaction. A write run after
+        // that would commit on its own while its batch is failed: refuse the rest instead.
+        if (!client.inTransaction) {
+          item.error = new Error('the group transaction was rolled back by an earlier write');
+          continue;
+        }
         try {
           item.value = savepoint(item.work);
           item.ok = true;
