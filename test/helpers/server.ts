@@ -47,7 +47,9 @@ export async function startServer(opts: { env?: Record<string, string> } = {}): 
     () => qrSecret,
   );
   const logger = createLogger(config.logLevel);
-  const repo = createSqliteRepository(openSqlite(config.databasePath, config.sqliteSynchronous));
+  const repo = createSqliteRepository(openSqlite(config.databasePath, config.sqliteSynchronous), {
+    onBackgroundError: (err) => logger.error({ err }, 'database background work failed'),
+  });
   const seeded = await seedDemo(repo, Date.now(), config.demoMerchantKey);
   if (!seeded) throw new Error('fresh database already had the demo');
   const server = await start(config, { repo, broker: createMemoryBroker((err) => logger.error({ err })), logger });

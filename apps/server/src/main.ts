@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   if (config.qrSecretGenerated) logger.warn('QR_SECRET is not set: using a random one, QR codes die with this process');
 
-  const repo = createSqliteRepository(openSqlite(config.databasePath, config.sqliteSynchronous));
+  const repo = createSqliteRepository(openSqlite(config.databasePath, config.sqliteSynchronous), {
+    onBackgroundError: (err) => logger.error({ err }, 'database background work failed'),
+  });
   const broker = createMemoryBroker((err) => logger.error({ err }, 'push listener failed'));
   if (config.demo) {
     const seeded = await seedDemo(repo, Date.now(), config.demoMerchantKey);

@@ -1,9 +1,15 @@
 import type { CardView, LedgerEntry } from '@scanpush/shared';
 import { and, count, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
+import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import type { DeductionInput, DeductionOutcome, OutboxRow, Repository } from './repository.js';
 import { cards, ledger, members, merchants, outbox, sessions, stores } from './schema.js';
 import type { SqliteDb } from './sqlite.js';
+
+export interface SqliteRepositoryOptions {
+  /** Errors of background work (WAL checkpoints): logged, they never fail a request. */
+  onBackgroundError?: (err: Error) => void;
+}
 
 /**
  * The SQLite repository.
@@ -14,11 +20,14 @@ import type { SqliteDb } from './sqlite.js';
  * the tests that exercise these paths keep the column names honest.
  *
  * Deductions, refusal notices and delivery marks share group commits: those that arrive in one
- * event-loop turn commit together, each in its own savepoint (see GroupCommit).
+ * event-loop turn commit together, each in its own savepoint (see GroupCommit). The WAL is checkpointed
+ * from a worker thread (see Checkpointer), not inside a scan's COMMIT.
  */
-export function createSqliteRepository(db: SqliteDb): Repository {
+export function createSqliteRepository(db: SqliteDb, options: SqliteRepositoryOptions = {}): Repository {
   const client = db.$client;
   const writes = new GroupCommit(client);
+  const onBackgroundError = options.onBackgroundError ?? ((err: Error) => process.emitWarning(err));
+  const checkpointer = client.memory ? undefined : new Checkpointer(client, onBackgroundError);
   const outboxColumns =
     'member_id AS memberId, seq, store_id AS storeId, code, remaining, ledger_id AS ledgerId, created_at AS createdAt';
   const q = {
@@ -275,6 +284,7 @@ export function createSqliteRepository(db: SqliteDb): Repository {
     },
     async close() {
       writes.flush();
+      await checkpointer?.stop();
       client.close();
     },
   };

@@ -1,0 +1,86 @@
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+
+/** How often the worker copies the WAL back into the database file: a pass then has little to copy. */
+const INTERVAL_MS = 20;
+/**
+ * The writing connection still checkpoints inline, but only past 4,000 pages (SQLite's default is
+ * 1,000): under steady writes a passive checkpoint from another connection rarely finds the WAL idle, so
+ * only a checkpoint on the writing connection lets the WAL start over, and with the worker copying the
+ * bulk beforehand, it finds only the frames of the last 20 ms left to copy.
+ */
+const INLINE_PAGES = 4000;
+
+// The worker's whole program. It is evaluated rather than loaded from a file so that it runs the same
+// from the sources (tests) and from the bundle (dist/main.js); the driver's path comes from this module's
+// resolution, so the worker loads the same better-sqlite3 whatever the working directory.
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { fileMustExist: true });
+const run = () => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (err) {
+    parentPort.postMessage({ error: String(err && err.message || err) });
+  }
+};
+const timer = setInterval(run, workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message !== 'stop') return;
+  clearInterval(timer);
+  run();
+  db.close();
+  parentPort.close();
+});
+`;
+
+/**
+ * Checkpoints the WAL from a worker thread with its own connection.
+ *
+ * SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages: about every 90
+ * scans here it copied the pages back and synced the file, a 6 ms stall of the event loop that made
+ * the p99 of single transactions 6.2 ms against a median of 69 µs. A PASSIVE checkpoint on another
+ * connection neither blocks nor waits for the writer, and its copying and syncs happen off the event
+ * loop. pnpm bench --only latency (3 runs): push p99 at 1,000 scans/s 7.1 -> 4.0 ms.
+ */
+export class Checkpointer {
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+  private stopped = false;
+
+  constructor(client: Database.Database, onError: (err: Error) => void) {
+    client.pragma(`wal_autocheckpoint = ${INLINE_PAGES}`);
+    this.worker = new Worker(WORKER, {
+      eval: true,
+      workerData: { path: resolve(client.name), driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs: INTERVAL_MS },
+    });
+    // Checkpoints are housekeeping: they never keep the process alive on their own.
+    this.worker.unref();
+    this.exited = new Promise((done) => this.worker.once('exit', () => done()));
+    this.worker.on('message', (message: { error?: string }) => {
+      if (message.error) onError(new Error(`WAL checkpoint failed: ${message.error}`));
+    });
+    this.worker.on('error', (err) => onError(err));
+    this.worker.on('exit', (code) => {
+      if (this.stopped) return;
+      // Gone: the inline checkpoints go on alone, at their old cost.
+      onError(new Error(`the WAL checkpoint worker exited (code ${code}); checkpointing inline only`));
+    });
+  }
+
+  /** Runs a last checkpoint and closes the worker's connection; before the main connection closes. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    // Unreferenced, the worker would not keep the process alive until its last checkpoint is done.
+    this.worker.ref();
+    this.worker.postMessage('stop');
+    // A checkpoint stuck on a broken disk must not hold the shutdown for ever.
+    const stuck = setTimeout(() => void this.worker.terminate(), 5000);
+    await this.exited;
+    clearTimeout(stuck);
+  }
+}
