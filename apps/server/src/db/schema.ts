@@ -103,7 +103,9 @@ export const outbox = sqliteTable(
   (t) => [
     uniqueIndex('outbox_member_seq_uq').on(t.memberId, t.seq),
     uniqueIndex('outbox_ledger_uq').on(t.ledgerId),
-    index('outbox_member_store_idx').on(t.memberId, t.storeId, t.seq),
+    // No (member, store, seq) index: a store's resume reads the member's rows after a seq through
+    // outbox_member_seq_uq and filters by store (a member has few rows). Each index is one more page
+    // written per scan.
     // Small by design: rows leave it as soon as any socket received them.
     index('outbox_undelivered_idx').on(t.memberId, t.storeId, t.seq).where(sql`${t.deliveredAt} IS NULL`),
   ],

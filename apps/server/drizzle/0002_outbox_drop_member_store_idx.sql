@@ -1,0 +1,1 @@
+DROP INDEX `outbox_member_store_idx`;
