@@ -1,10 +1,13 @@
 import type { CardView, LedgerEntry } from '@scanpush/shared';
-import { and, count, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gte, isNull, sql } from 'drizzle-orm';
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import type { DeductionInput, DeductionOutcome, OutboxRow, Repository } from './repository.js';
 import { cards, ledger, members, merchants, outbox, sessions, stores } from './schema.js';
 import type { SqliteDb } from './sqlite.js';
+
+/** Outbox rows examined per pruning step. */
+const PRUNE_BATCH = 500;
 
 export interface SqliteRepositoryOptions {
   /** Errors of background work (WAL checkpoints): logged, they never fail a request. */
@@ -71,6 +74,9 @@ export function createSqliteRepository(db: SqliteDb, options: SqliteRepositoryOp
       'UPDATE outbox SET delivered_at = ? WHERE member_id = ? AND seq = ? AND delivered_at IS NULL',
     ),
     lastSeq: client.prepare<[number], number>('SELECT last_seq FROM members WHERE id = ?').pluck(),
+    pruneBatch: client.prepare<[number]>(
+      `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ${PRUNE_BATCH}) AND created_at < ?`,
+    ),
     firstSeq: client.prepare<[number], number | null>('SELECT min(seq) FROM outbox WHERE member_id = ?').pluck(),
   };
 
@@ -277,7 +283,16 @@ export function createSqliteRepository(db: SqliteDb, options: SqliteRepositoryOp
       return q.firstSeq.get(memberId) ?? undefined;
     },
     async pruneOutbox(before) {
-      return db.delete(outbox).where(lt(outbox.createdAt, before)).run().changes;
+      // Oldest first, a bounded batch at a time, yielding between batches: one DELETE by created_at
+      // (which has no index) read the whole outbox in a single stall of the event loop. Rows are
+      // appended in time order, so a batch that finds a row too young to prune is the last one.
+      let pruned = 0;
+      for (;;) {
+        const n = q.pruneBatch.run(before).changes;
+        pruned += n;
+        if (n < PRUNE_BATCH) return pruned;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     },
     async ping() {
       client.prepare('SELECT 1').get();
