@@ -1,3 +1,4 @@
+import type { Decoded } from './decoded.js';
 import type { ResultName } from './result-codes.js';
 import type { ResultMessage } from './envelope.js';
 import type { ScanResult } from './scan-result.js';
@@ -12,7 +13,6 @@ export const API_ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
-  'CONFLICT',
   'IDEMPOTENCY_KEY_REUSED',
   'WECHAT_LOGIN_FAILED',
   'RATE_LIMITED',
@@ -32,8 +32,33 @@ export interface ErrorBody {
     field?: string;
     /** For a refused scan: the outcome, with the push text the member saw. */
     result?: ScanResult;
+    /** For a refused scan answered again for the same Idempotency-Key: this repeats the first answer. */
+    replayed?: boolean;
     requestId?: string;
   };
+}
+
+/**
+ * Reads an error answer's parsed JSON: `{error: {code, message, …}}` with string code and message. The
+ * code is kept as sent even when this version does not know it (a newer server may add codes); optional
+ * fields of the wrong type are left out rather than refusing the answer.
+ */
+export function decodeErrorBody(json: unknown): Decoded<ErrorBody> {
+  const error = isObject(json) ? json.error : undefined;
+  if (!isObject(error)) return { ok: false, reason: 'not an error body: no "error" object' };
+  if (typeof error.code !== 'string' || typeof error.message !== 'string') {
+    return { ok: false, reason: 'error body needs a string code and message' };
+  }
+  const body: ErrorBody = { error: { code: error.code as ApiErrorCode, message: error.message } };
+  if (typeof error.field === 'string') body.error.field = error.field;
+  if (isObject(error.result)) body.error.result = error.result as unknown as ScanResult;
+  if (typeof error.replayed === 'boolean') body.error.replayed = error.replayed;
+  if (typeof error.requestId === 'string') body.error.requestId = error.requestId;
+  return { ok: true, value: body };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export interface DevLoginRequest {
@@ -96,17 +121,20 @@ export interface LedgerEntry {
 }
 
 /**
- * `GET /api/notifications?after=SEQ&wait=SECONDS[&storeId=ID]`, the long-poll fallback: the same results
- * and seqs as the structured socket dialect.
+ * `GET /api/notifications?storeId=ID[&epoch=E]&after=SEQ&wait=SECONDS`, the long-poll fallback: the same
+ * stream (the member's results at one store), results and positions as the structured socket dialect.
  */
 export interface NotificationsResponse {
+  /** Oldest first, every one of this stream. */
   results: ResultMessage[];
+  /** The server's history; the next request sends it back. */
+  epoch: string;
   /**
-   * The next request's `after`: the highest seq in `results`, or `after` when there are none — or, when
-   * `after` is above every seq the server holds (its database was restored from a backup), the member's
-   * highest seq, answered at once with `complete: false`.
+   * The next request's `after`: the highest seq in `results`, or `after` when there are none. When
+   * `epoch` differs from the request's, the client was resynchronised: `results` start over from what
+   * the server retains and `complete` is false.
    */
   lastSeq: number;
-  /** False when results after `after` are older than retention and gone. */
+  /** False when results after the request's position may be missing: pruned, or another epoch. */
   complete: boolean;
 }

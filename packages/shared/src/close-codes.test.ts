@@ -13,6 +13,7 @@ describe('close codes', () => {
     ['SESSION_REVOKED', 4001, false],
     ['REPLACED', 4002, false],
     ['RATE_LIMITED', 4003, true],
+    ['PROTOCOL_RETIRED', 4004, false],
   ] as const)('%s is %i, reconnect %s', (name, code, reconnect) => {
     expect(CLOSE_CODES[name].code).toBe(code);
     expect(closeName(code)).toBe(name);
@@ -20,7 +21,7 @@ describe('close codes', () => {
   });
 
   it('lists no code the table above leaves out', () => {
-    expect(NAMES).toHaveLength(7);
+    expect(NAMES).toHaveLength(8);
   });
 
   it('has one name per code', () => {
@@ -43,7 +44,7 @@ describe('close codes', () => {
     expect(shouldReconnect(1006)).toBe(true);
   });
 
-  it.each([1005, 1011, 1012, 3000, 4004, 4999, 0])('reconnects after unknown code %i', (code) => {
+  it.each([1005, 1011, 1012, 3000, 4005, 4999, 0])('reconnects after unknown code %i', (code) => {
     expect(closeName(code)).toBeUndefined();
     expect(shouldReconnect(code)).toBe(true);
   });

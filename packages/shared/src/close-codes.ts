@@ -10,6 +10,8 @@ export const CLOSE_CODES = {
   SESSION_REVOKED: { code: 4001, reconnect: false, reason: 'session revoked or expired' },
   REPLACED: { code: 4002, reconnect: false, reason: 'too many sockets: replaced by a newer one' },
   RATE_LIMITED: { code: 4003, reconnect: true, reason: 'too many frames' },
+  /** The client offered only a structured dialect this server no longer speaks: update the app. */
+  PROTOCOL_RETIRED: { code: 4004, reconnect: false, reason: 'protocol version retired: update the app' },
 } as const;
 
 export type CloseName = keyof typeof CLOSE_CODES;

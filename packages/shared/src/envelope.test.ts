@@ -3,6 +3,8 @@ import {
   decodeClientMessage,
   decodeServerMessage,
   encodeMessage,
+  positionOf,
+  resumeFrom,
   type ClientMessage,
   type ResultMessage,
   type ServerMessage,
@@ -10,6 +12,7 @@ import {
 
 const RESULT: ResultMessage = {
   type: 'result',
+  epoch: 'e-2026_a',
   seq: 12,
   code: 0,
   name: 'OK',
@@ -35,14 +38,14 @@ const NOT_OBJECTS = ['not json', '', '[]', '[{"type":"ack","seq":1}]', 'null', '
 describe('decodeClientMessage', () => {
   it.each([
     ['{"type":"resume","after":0}', { type: 'resume', after: 0 }],
-    ['{"type":"resume","after":41}', { type: 'resume', after: 41 }],
-    ['{"type":"ack","seq":7}', { type: 'ack', seq: 7 }],
-    ['{"type":"ack","seq":9007199254740991}', { type: 'ack', seq: 9007199254740991 }],
+    ['{"type":"resume","epoch":"e1","after":41}', { type: 'resume', epoch: 'e1', after: 41 }],
+    ['{"type":"resume","epoch":"Ab_-9","after":0}', { type: 'resume', epoch: 'Ab_-9', after: 0 }],
+    [`{"type":"resume","epoch":"${'e'.repeat(64)}","after":9007199254740991}`, { type: 'resume', epoch: 'e'.repeat(64), after: 9007199254740991 }],
     ['{"type":"ping"}', { type: 'ping' }],
     ['{"type":"ping","id":"abc"}', { type: 'ping', id: 'abc' }],
     ['{"type":"ping","id":3}', { type: 'ping', id: 3 }],
     [`{"type":"ping","id":"${'x'.repeat(64)}"}`, { type: 'ping', id: 'x'.repeat(64) }],
-    ['{"type":"ack","seq":7,"extra":true}', { type: 'ack', seq: 7 }],
+    ['{"type":"resume","epoch":"e1","after":7,"extra":true}', { type: 'resume', epoch: 'e1', after: 7 }],
   ])('reads %s', (text, value) => {
     expect(decodeClientMessage(text)).toEqual({ ok: true, value });
   });
@@ -52,15 +55,19 @@ describe('decodeClientMessage', () => {
   });
 
   it.each([
-    '{"type":"ack","seq":-1}',
-    '{"type":"ack","seq":1.5}',
-    '{"type":"ack","seq":"1"}',
-    '{"type":"ack","seq":null}',
-    '{"type":"ack"}',
-    '{"type":"ack","seq":9007199254740992}',
-    '{"type":"ack","seq":1e400}',
     '{"type":"resume"}',
     '{"type":"resume","after":-3}',
+    '{"type":"resume","after":1.5}',
+    '{"type":"resume","after":"1"}',
+    '{"type":"resume","after":null}',
+    '{"type":"resume","after":9007199254740992}',
+    '{"type":"resume","after":1e400}',
+    '{"type":"resume","epoch":"","after":1}',
+    '{"type":"resume","epoch":"has space","after":1}',
+    '{"type":"resume","epoch":"e/1","after":1}',
+    `{"type":"resume","epoch":"${'e'.repeat(65)}","after":1}`,
+    '{"type":"resume","epoch":7,"after":1}',
+    '{"type":"resume","epoch":null,"after":1}',
     '{"type":"ping","id":{"a":1}}',
     '{"type":"ping","id":null}',
     `{"type":"ping","id":"${'x'.repeat(65)}"}`,
@@ -76,7 +83,7 @@ describe('decodeClientMessage', () => {
 
   it.each<ClientMessage>([
     { type: 'resume', after: 0 },
-    { type: 'ack', seq: 123 },
+    { type: 'resume', epoch: 'e1', after: 123 },
     { type: 'ping' },
     { type: 'ping', id: 'p-1' },
     { type: 'ping', id: 0 },
@@ -89,8 +96,8 @@ describe('decodeServerMessage', () => {
   it.each<ServerMessage>([
     RESULT,
     { ...RESULT, seq: 13, code: 3, name: 'NO_USES_LEFT', ok: false, title: '剩余次数不足', text: '3_剩余次数不足_请联系门店充值', remaining: null, ledgerId: undefined },
-    { type: 'synced', lastSeq: 0, complete: true },
-    { type: 'synced', lastSeq: 12, complete: false },
+    { type: 'synced', epoch: 'e1', lastSeq: 0, complete: true },
+    { type: 'synced', epoch: 'e-2026_a', lastSeq: 12, complete: false },
     { type: 'pong' },
     { type: 'pong', id: 'p-1' },
     { type: 'pong', id: 7 },
@@ -115,11 +122,12 @@ describe('decodeServerMessage', () => {
   });
 
   it('fills absent optional result fields', () => {
-    const text = '{"type":"result","seq":1,"code":6,"text":"6_二维码无效_请刷新二维码后重试","memberId":17,"storeId":2}';
+    const text = '{"type":"result","epoch":"e1","seq":1,"code":6,"text":"6_二维码无效_请刷新二维码后重试","memberId":17,"storeId":2}';
     expect(decodeServerMessage(text)).toEqual({
       ok: true,
       value: {
         type: 'result',
+        epoch: 'e1',
         seq: 1,
         code: 6,
         name: 'QR_INVALID',
@@ -140,6 +148,10 @@ describe('decodeServerMessage', () => {
 
   const result = (patch: Record<string, unknown>): string => JSON.stringify({ ...RESULT, ...patch });
   it.each([
+    result({ epoch: undefined }),
+    result({ epoch: '' }),
+    result({ epoch: 'not an epoch' }),
+    result({ epoch: 3 }),
     result({ seq: -1 }),
     result({ seq: 1.5 }),
     result({ seq: undefined }),
@@ -154,14 +166,59 @@ describe('decodeServerMessage', () => {
     result({ storeId: null }),
     result({ storeId: 2 ** 53 }),
     result({ storeId: 0 }),
-    '{"type":"result","seq":1,"code":0,"text":"x","memberId":1e400,"storeId":2}',
-    '{"type":"synced","lastSeq":3}',
-    '{"type":"synced","lastSeq":-1,"complete":true}',
-    '{"type":"synced","lastSeq":3,"complete":"yes"}',
+    '{"type":"result","epoch":"e1","seq":1,"code":0,"text":"x","memberId":1e400,"storeId":2}',
+    '{"type":"synced","epoch":"e1","lastSeq":3}',
+    '{"type":"synced","lastSeq":3,"complete":true}',
+    '{"type":"synced","epoch":"","lastSeq":3,"complete":true}',
+    '{"type":"synced","epoch":"e1","lastSeq":-1,"complete":true}',
+    '{"type":"synced","epoch":"e1","lastSeq":3,"complete":"yes"}',
+    // v1's acks left the protocol in v2.
     '{"type":"ack","seq":1}',
     '{"type":"hello"}',
     '{}',
   ])('refuses %s', (text) => {
     refused(decodeServerMessage, text);
+  });
+});
+
+describe('acks left the protocol', () => {
+  it.each(['{"type":"ack","seq":7}', '{"type":"ack","epoch":"e1","seq":7}'])('refuses %s from a client as an unknown type', (text) => {
+    expect(decodeClientMessage(text)).toEqual({ ok: false, reason: 'unknown message type: ack' });
+  });
+});
+
+describe('positions on the wire', () => {
+  it('names the position of a result and of synced', () => {
+    expect(positionOf(RESULT)).toEqual({ epoch: 'e-2026_a', seq: 12 });
+    expect(positionOf({ type: 'synced', epoch: 'e2', lastSeq: 40, complete: false })).toEqual({ epoch: 'e2', seq: 40 });
+  });
+
+  it('resumes with the epoch and seq of a known position, and from the start without one', () => {
+    expect(encodeMessage(resumeFrom({ epoch: 'e1', seq: 5 }))).toBe('{"type":"resume","epoch":"e1","after":5}');
+    expect(encodeMessage(resumeFrom({ epoch: 'e1', seq: 0 }))).toBe('{"type":"resume","epoch":"e1","after":0}');
+    // A seq with no epoch says nothing about the server's history: ask for everything retained.
+    expect(encodeMessage(resumeFrom({ epoch: '', seq: 0 }))).toBe('{"type":"resume","after":0}');
+    expect(encodeMessage(resumeFrom({ epoch: '', seq: 9 }))).toBe('{"type":"resume","after":0}');
+  });
+
+  it('writes the golden v2 frames', () => {
+    expect(encodeMessage({ type: 'synced', epoch: 'e1', lastSeq: 3, complete: true })).toBe('{"type":"synced","epoch":"e1","lastSeq":3,"complete":true}');
+    expect(decodeServerMessage('{"type":"result","epoch":"e1","seq":3,"code":0,"title":"扣费成功","text":"0_扣费成功_剩余次数: 7","remaining":7,"memberId":17,"storeId":2,"at":"2026-01-01T00:00:00.000Z"}')).toEqual({
+      ok: true,
+      value: {
+        type: 'result',
+        epoch: 'e1',
+        seq: 3,
+        code: 0,
+        name: 'OK',
+        ok: true,
+        title: '扣费成功',
+        text: '0_扣费成功_剩余次数: 7',
+        remaining: 7,
+        memberId: 17,
+        storeId: 2,
+        at: '2026-01-01T00:00:00.000Z',
+      },
+    });
   });
 });

@@ -1,34 +1,40 @@
 import type { Decoded } from './decoded.js';
+import { isEpoch, isSeq, type StreamPosition } from './position.js';
 import { RESULT_CODES, resultName } from './result-codes.js';
 import type { ScanResult } from './scan-result.js';
 
 /**
- * The structured dialect (subprotocol `scanpush.v1`): one JSON object per text frame.
+ * The structured dialect (subprotocol `scanpush.v2`): one JSON object per text frame.
  *
- * Every result the member is told about carries `seq`, the member's own sequence number: increasing by
- * one per recorded result, across all of the member's stores. Delivery is at-least-once: a client keeps
- * the highest seq it has shown and drops any result at or below it.
+ * A socket at `/webSocket/{userId}/{carwashId}` carries one stream: the member's results at that store.
+ * Every result names its position in it (`epoch`, `seq`; see position.ts). Delivery is at-least-once:
+ * a client keeps its position (StreamCursor) and shows a result only when it is past it.
+ *
+ * The conversation: the client resumes from its position (a `resume` frame, or `?epoch=&after=` in the
+ * socket URL); the server sends every retained result after it, oldest first, then `synced` with its own
+ * position, then live results. A client of another epoch is sent everything retained and
+ * `complete: false`. There are no acks: the position a client resumes from is what it has.
  */
 
-/** A result pushed to the member; `seq` is always present. */
+/** A result pushed to the member. */
 export interface ResultMessage extends ScanResult {
   type: 'result';
+  epoch: string;
   seq: number;
   memberId: number;
 }
 
-/**
- * Sent after the replay that follows a resume: live results follow.
- *
- * A client continues from `lastSeq` even when it is LOWER than the seq it resumed from: the server's
- * database went back (restored from a backup), the seqs above `lastSeq` will be issued again for new
- * results, and a client that kept its higher seq would drop them as already shown.
- */
+/** Sent after the replay that follows a resume: live results follow. */
 export interface SyncedMessage {
   type: 'synced';
-  /** The highest seq the server holds for this member. */
+  /** The server's history; the client's position takes it. */
+  epoch: string;
+  /** The highest seq of this stream on the server. */
   lastSeq: number;
-  /** False when results after the client's seq are gone: older than retention, or never held (restore). */
+  /**
+   * False when results after the client's position may be missing from the replay: older than
+   * retention and pruned, or the client's position was of another epoch (a restored or new database).
+   */
   complete: boolean;
 }
 
@@ -39,16 +45,11 @@ export interface PongMessage {
 
 export type ServerMessage = ResultMessage | SyncedMessage | PongMessage;
 
-/** Asks for every result after `after` (0: everything retained). */
+/** Asks for every result after `after` in `epoch` (no epoch: a client that has nothing yet). */
 export interface ResumeMessage {
   type: 'resume';
+  epoch?: string;
   after: number;
-}
-
-/** The client has shown every result up to and including `seq`. */
-export interface AckMessage {
-  type: 'ack';
-  seq: number;
 }
 
 /** Application-level ping for clients that cannot see protocol pings; answered with `pong`. */
@@ -57,14 +58,20 @@ export interface PingMessage {
   id?: string | number;
 }
 
-export type ClientMessage = ResumeMessage | AckMessage | PingMessage;
+export type ClientMessage = ResumeMessage | PingMessage;
 
 export function encodeMessage(message: ServerMessage | ClientMessage): string {
   return JSON.stringify(message);
 }
 
-function isSeq(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+/** The position a result or `synced` names. */
+export function positionOf(message: ResultMessage | SyncedMessage): StreamPosition {
+  return message.type === 'result' ? { epoch: message.epoch, seq: message.seq } : { epoch: message.epoch, seq: message.lastSeq };
+}
+
+/** The resume frame for a position; a position with no epoch yet resumes from the start. */
+export function resumeFrom(position: StreamPosition): ResumeMessage {
+  return position.epoch === '' ? { type: 'resume', after: 0 } : { type: 'resume', epoch: position.epoch, after: position.seq };
 }
 
 // Finite only: JSON.parse reads 1e400 as Infinity, which a pong would echo back as null.
@@ -94,9 +101,10 @@ export function decodeClientMessage(text: string): Decoded<ClientMessage> {
   if (!obj) return { ok: false, reason: 'frame is not a JSON object' };
   switch (obj.type) {
     case 'resume':
-      return isSeq(obj.after) ? { ok: true, value: { type: 'resume', after: obj.after } } : { ok: false, reason: 'resume.after must be a sequence number' };
-    case 'ack':
-      return isSeq(obj.seq) ? { ok: true, value: { type: 'ack', seq: obj.seq } } : { ok: false, reason: 'ack.seq must be a sequence number' };
+      if (!isSeq(obj.after)) return { ok: false, reason: 'resume.after must be a sequence number' };
+      if (obj.epoch === undefined) return { ok: true, value: { type: 'resume', after: obj.after } };
+      if (!isEpoch(obj.epoch)) return { ok: false, reason: 'resume.epoch must be 1-64 characters of [A-Za-z0-9_-]' };
+      return { ok: true, value: { type: 'resume', epoch: obj.epoch, after: obj.after } };
     case 'ping':
       if (!isId(obj.id)) return { ok: false, reason: 'ping.id must be a short string or a number' };
       return { ok: true, value: obj.id === undefined ? { type: 'ping' } : { type: 'ping', id: obj.id } };
@@ -110,33 +118,40 @@ export function decodeServerMessage(text: string): Decoded<ServerMessage> {
   const obj = parseObject(text);
   if (!obj) return { ok: false, reason: 'frame is not a JSON object' };
   switch (obj.type) {
-    case 'result': {
-      if (!isSeq(obj.seq)) return { ok: false, reason: 'result.seq must be a sequence number' };
-      if (typeof obj.code !== 'number' || typeof obj.text !== 'string') return { ok: false, reason: 'result needs code and text' };
-      if (!isEntityId(obj.memberId) || !isEntityId(obj.storeId)) return { ok: false, reason: 'result needs memberId and storeId as positive ids' };
-      const name = resultName(obj.code);
-      const message: ResultMessage = {
-        type: 'result',
-        seq: obj.seq,
-        code: obj.code,
-        name: name ?? (obj.name as ResultMessage['name']),
-        ok: obj.code === RESULT_CODES.OK.code,
-        title: typeof obj.title === 'string' ? obj.title : '',
-        text: obj.text,
-        remaining: typeof obj.remaining === 'number' ? obj.remaining : null,
-        memberId: obj.memberId,
-        storeId: obj.storeId,
-        at: typeof obj.at === 'string' ? obj.at : '',
-      };
-      if (typeof obj.ledgerId === 'number') message.ledgerId = obj.ledgerId;
-      return { ok: true, value: message };
-    }
+    case 'result':
+      return decodeResult(obj);
     case 'synced':
-      if (!isSeq(obj.lastSeq) || typeof obj.complete !== 'boolean') return { ok: false, reason: 'synced needs lastSeq and complete' };
-      return { ok: true, value: { type: 'synced', lastSeq: obj.lastSeq, complete: obj.complete } };
+      if (!isEpoch(obj.epoch) || !isSeq(obj.lastSeq) || typeof obj.complete !== 'boolean') {
+        return { ok: false, reason: 'synced needs epoch, lastSeq and complete' };
+      }
+      return { ok: true, value: { type: 'synced', epoch: obj.epoch, lastSeq: obj.lastSeq, complete: obj.complete } };
     case 'pong':
       return { ok: true, value: isId(obj.id) && obj.id !== undefined ? { type: 'pong', id: obj.id } : { type: 'pong' } };
     default:
       return { ok: false, reason: `unknown message type: ${String(obj.type)}` };
   }
+}
+
+/** Reads one result object, as a socket frame or an element of a long-poll answer carries it. */
+export function decodeResult(obj: Record<string, unknown>): Decoded<ResultMessage> {
+  if (!isEpoch(obj.epoch) || !isSeq(obj.seq)) return { ok: false, reason: 'result needs epoch and seq' };
+  if (typeof obj.code !== 'number' || typeof obj.text !== 'string') return { ok: false, reason: 'result needs code and text' };
+  if (!isEntityId(obj.memberId) || !isEntityId(obj.storeId)) return { ok: false, reason: 'result needs memberId and storeId as positive ids' };
+  const name = resultName(obj.code);
+  const message: ResultMessage = {
+    type: 'result',
+    epoch: obj.epoch,
+    seq: obj.seq,
+    code: obj.code,
+    name: name ?? (obj.name as ResultMessage['name']),
+    ok: obj.code === RESULT_CODES.OK.code,
+    title: typeof obj.title === 'string' ? obj.title : '',
+    text: obj.text,
+    remaining: typeof obj.remaining === 'number' ? obj.remaining : null,
+    memberId: obj.memberId,
+    storeId: obj.storeId,
+    at: typeof obj.at === 'string' ? obj.at : '',
+  };
+  if (typeof obj.ledgerId === 'number') message.ledgerId = obj.ledgerId;
+  return { ok: true, value: message };
 }

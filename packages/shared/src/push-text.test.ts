@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPushText, isSuccessText, parsePushText, type PushText } from './push-text.js';
+import { formatPushText, parsePushText, type PushText } from './push-text.js';
 import { RESULT_CODES, RESULT_HINTS, type ResultName } from './result-codes.js';
 
 const NAMES = Object.keys(RESULT_CODES) as ResultName[];
@@ -49,7 +49,6 @@ describe('parsePushText', () => {
   it('keeps a code and title this version does not know', () => {
     const text = parsed('42_新的_x');
     expect(text).toEqual({ code: 42, title: '新的', detail: 'x' });
-    expect(isSuccessText(text)).toBe(false);
   });
 
   it('leaves remaining out when the detail is not a count', () => {
@@ -66,12 +65,4 @@ describe('parsePushText', () => {
       if (!result.ok) expect(result.reason).not.toBe('');
     },
   );
-});
-
-describe('isSuccessText', () => {
-  it('is true only for code 0', () => {
-    for (const name of NAMES) {
-      expect(isSuccessText(parsed(formatPushText(name, 1)))).toBe(name === 'OK');
-    }
-  });
 });

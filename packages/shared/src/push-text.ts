@@ -1,4 +1,4 @@
-import { RESULT_CODES, RESULT_HINTS, resultName, type ResultName } from './result-codes.js';
+import { RESULT_CODES, RESULT_HINTS, type ResultName } from './result-codes.js';
 import type { Decoded } from './decoded.js';
 
 /**
@@ -42,9 +42,4 @@ export function parsePushText(text: string): Decoded<PushText> {
   const value: PushText = { code, title, detail };
   if (match) value.remaining = Number(match[1]);
   return { ok: true, value };
-}
-
-/** True when the text's code is known and means success. */
-export function isSuccessText(text: PushText): boolean {
-  return resultName(text.code) === 'OK';
 }

@@ -26,6 +26,20 @@ export const QR_MAC_BYTES = 16;
 export const QR_NONCE_BYTES = 8;
 export const QR_TOKEN_LENGTH = QR_TOKEN_PREFIX.length + Math.ceil(((QR_SIGNED_BYTES + QR_MAC_BYTES) * 8) / 5);
 
+/**
+ * The QR alphanumeric character set (ISO/IEC 18004): digits, upper-case letters, space and `$%*+-./:`.
+ * Text made only of it is encoded in alphanumeric mode (11 bits per 2 characters instead of 8 per byte),
+ * the mode every scanpush client draws tokens in; the mini-program's encoder supports no other.
+ */
+export const QR_ALPHANUMERIC = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
+
+const QR_ALPHANUMERIC_RE = /^[0-9A-Z $%*+\-./:]+$/;
+
+/** True when `text` is non-empty and made only of the QR alphanumeric set. */
+export function isQrAlphanumeric(text: string): boolean {
+  return QR_ALPHANUMERIC_RE.test(text);
+}
+
 const MAX_UINT32 = 0xffffffff;
 
 export interface QrClaims {

@@ -19,7 +19,11 @@ export interface ScanResult {
   storeId: number;
   /** ISO 8601 time the server decided the outcome. */
   at: string;
-  /** The member's push sequence number of this result, when it was recorded for the member. */
+  /**
+   * Where this result stands in the member's stream at `storeId` (see position.ts), when it was
+   * recorded for the member; absent for QR_INVALID, which nobody is told about.
+   */
+  epoch?: string;
   seq?: number;
   /** The ledger row of a successful deduction. */
   ledgerId?: number;

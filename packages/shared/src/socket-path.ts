@@ -6,8 +6,18 @@ import type { Decoded } from './decoded.js';
  */
 export const SOCKET_PATH_PREFIX = '/webSocket/';
 
-/** The structured dialect's subprotocol; a socket without it speaks the seed's text dialect. */
-export const STRUCTURED_SUBPROTOCOL = 'scanpush.v1';
+/**
+ * The structured dialect's subprotocol; a socket without one speaks the seed's text dialect.
+ * v2: positions carry an epoch and a stream is one member's results at one store (see position.ts).
+ */
+export const STRUCTURED_SUBPROTOCOL = 'scanpush.v2';
+
+/**
+ * Structured dialects the server no longer speaks. Their seqs counted a member's results across stores
+ * and had no epoch: a v1 client would misread v2's positions. The server accepts such a socket only to
+ * close it with PROTOCOL_RETIRED (the app must be updated), rather than let it fail as a bare handshake.
+ */
+export const RETIRED_SUBPROTOCOLS: readonly string[] = ['scanpush.v1'];
 
 export function socketPath(memberId: number, storeId: number): string {
   return `${SOCKET_PATH_PREFIX}${memberId}/${storeId}`;
