@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { formatMerchantKey, hashSecret, newSecret } from '../../server/src/core/credentials.js';
+import { formatMerchantKey } from '@scanpush/shared';
+import { hashSecret, newSecret } from '../../server/src/core/credentials.js';
 import { QrSigner } from '../../server/src/core/qr-signer.js';
-import { createSqliteRepository } from '../../server/src/db/repository-sqlite.js';
-import { cards, members, sessions } from '../../server/src/db/schema.js';
-import { openSqlite } from '../../server/src/db/sqlite.js';
+import { createSqliteStorage } from '../../server/src/storage/sqlite/open.js';
 
 /** A member with a card at one store and a live session, as the bench's clients use it. */
 export interface BenchMember {
@@ -22,7 +21,7 @@ export interface Fixture {
 }
 
 const INITIAL_USES = 1_000_000;
-/** Rows per INSERT: well under SQLite's 32,766 bound variables. */
+/** Members written per group commit: the writes of one event-loop turn share one transaction. */
 const BATCH = 1000;
 
 /** A fresh secret of the length the server requires in production. */
@@ -31,19 +30,19 @@ export const newQrSecret = (): string => randomBytes(32).toString('base64url');
 /**
  * Writes a fresh database with `memberCount` members spread over `storeCount` stores (member i at store
  * i mod storeCount), each with one card and one session, and one merchant key per store. Uses the
- * server's own migrations, schema, credential hashing and repository, so the server reads it as its own.
- * Bulk rows go in one transaction: 20,000 members take well under a second.
+ * server's own storage engine (migrations, stores, credential hashing), so the server reads it as its own.
+ * The writes of a batch are issued in one turn, so the engine's group commit makes them one transaction.
  */
 export async function provision(dbPath: string, memberCount: number, storeCount: number): Promise<Fixture> {
-  const db = openSqlite(dbPath);
-  const repo = createSqliteRepository(db);
+  const storage = createSqliteStorage(dbPath);
+  const { accounts, cards } = storage;
   const at = Date.now();
   const merchantKeys = new Map<number, string>();
   const storeIds: number[] = [];
   for (let i = 1; i <= storeCount; i++) {
-    const store = await repo.createStore(`Bench car wash ${i}`, at);
+    const store = await accounts.createStore(`Bench car wash ${i}`, at);
     const secret = newSecret();
-    const merchant = await repo.createMerchant(store.id, `Bench counter ${i}`, hashSecret(secret), at);
+    const merchant = await accounts.createMerchant(store.id, `Bench counter ${i}`, hashSecret(secret), at);
     merchantKeys.set(store.id, formatMerchantKey(merchant.id, secret));
     storeIds.push(store.id);
   }
@@ -53,17 +52,19 @@ export async function provision(dbPath: string, memberCount: number, storeCount:
     out.push({ memberId: i + 1, storeId: storeIds[i % storeCount] as number, token: newSecret() });
   }
   const expiresAt = at + 7 * 24 * 3600_000;
-  db.transaction((tx) => {
-    for (let i = 0; i < out.length; i += BATCH) {
-      const chunk = out.slice(i, i + BATCH);
-      tx.insert(members).values(chunk.map((m) => ({ id: m.memberId, name: `bench ${m.memberId}`, createdAt: at }))).run();
-      tx.insert(cards).values(chunk.map((m) => ({ memberId: m.memberId, storeId: m.storeId, remaining: INITIAL_USES, updatedAt: at }))).run();
-      tx.insert(sessions)
-        .values(chunk.map((m) => ({ memberId: m.memberId, tokenHash: hashSecret(m.token), createdAt: at, expiresAt })))
-        .run();
-    }
-  });
-  await repo.close();
+  for (let i = 0; i < out.length; i += BATCH) {
+    const chunk = out.slice(i, i + BATCH);
+    await Promise.all(
+      chunk.map(async (m) => {
+        await accounts.createMember({ id: m.memberId, name: `bench ${m.memberId}` }, at);
+        await Promise.all([
+          cards.topUp(m.memberId, m.storeId, INITIAL_USES, at),
+          accounts.createSession(m.memberId, hashSecret(m.token), at, expiresAt),
+        ]);
+      }),
+    );
+  }
+  await storage.close();
   return { members: out, merchantKeys, initialUses: INITIAL_USES };
 }
 

@@ -1,3 +1,4 @@
+import { parseMerchantKey } from '@scanpush/shared';
 import { z } from 'zod';
 import { parseTrustedProxies } from './http/client-address.js';
 
@@ -22,7 +23,14 @@ const schema = z.object({
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   DEMO: bool.optional(),
-  DEMO_MERCHANT_KEY: z.string().regex(/^spk_1_[A-Za-z0-9_-]{16,}$/, 'must look like spk_1_<16+ url-safe chars>').optional(),
+  // The demo merchant is the first one the demo creates: id 1.
+  DEMO_MERCHANT_KEY: z
+    .string()
+    .refine((key) => {
+      const parsed = parseMerchantKey(key);
+      return parsed.ok && parsed.value.merchantId === 1;
+    }, 'must look like spk_1_<16-128 url-safe chars>')
+    .optional(),
   DEV_LOGIN: bool.optional(),
   CONSOLE: bool.optional(),
   WECHAT_APPID: z.string().regex(/^wx[0-9A-Za-z]{16}$/, 'must look like wx followed by 16 letters or digits').optional(),

@@ -1,20 +1,23 @@
 import type { ApiErrorCode, ScanResult } from '@scanpush/shared';
 
 /**
- * The one error type routes and the core throw. The HTTP status comes from the code, in one table,
- * so a code always means the same status everywhere.
+ * The one error type of the HTTP edge (routes, middleware, the WeChat client): thrown there, answered by
+ * the app's one error handler in the one error shape, with the status from its code in HTTP_STATUS, so
+ * a code always means the same status everywhere. The core never throws it: business outcomes are values
+ * (see core/scan.ts), which the routes turn into answers.
  */
 export class AppError extends Error {
   override name = 'AppError';
   constructor(
     readonly code: ApiErrorCode,
     message: string,
-    readonly extra: { field?: string; result?: ScanResult } = {},
+    readonly extra: { field?: string; result?: ScanResult; replayed?: boolean } = {},
   ) {
     super(message);
   }
 }
 
+/** The status of each code: the one table from outcome to HTTP status, scan refusals included. */
 export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   INVALID_JSON: 400,
   VALIDATION_FAILED: 400,
@@ -25,7 +28,6 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
-  CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 422,
   WECHAT_LOGIN_FAILED: 502,
   RATE_LIMITED: 429,

@@ -1,7 +1,7 @@
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { Command, Option } from 'commander';
+import { BackupRefused, backupSqlite } from '../../../server/src/storage/sqlite/backup.js';
 import { CliError } from '../errors.js';
 
 interface BackupOptions {
@@ -13,16 +13,11 @@ interface BackupOptions {
 export const DEFAULT_DATABASE_PATH = './data/scanpush.db';
 export const DATABASE_PATH_ENV = 'DATABASE_PATH';
 
-// Pages per backup step after the first. All of them: the copy is then made inside one read transaction,
-// a single snapshot, and a write by the running server cannot make the step restart for ever, as it can
-// between steps of a piecewise copy. WAL keeps the server writing meanwhile.
-const ALL_PAGES = 0x7fffffff;
-
 /**
- * `scanpush backup FILE`: a consistent copy of the server's SQLite database, taken while the server runs,
- * through SQLite's online backup API (a file copy could catch a half-written page or miss the WAL). The
- * copy is written beside FILE, checked with `PRAGMA integrity_check`, then renamed into place: FILE is
- * either the whole copy or untouched.
+ * `scanpush backup FILE`: a consistent copy of the server's SQLite database, taken while the server runs
+ * (the storage engine's `backupSqlite`: online backup, integrity check, and the mark that gives a restore
+ * of it a new epoch). The copy is written beside FILE, then renamed into place: FILE is either the whole
+ * copy or untouched.
  */
 export function backupCommand(): Command {
   return new Command('backup')
@@ -44,36 +39,14 @@ export async function backupDatabase(source: string, target: string, force: bool
   if (existsSync(target) && !force) throw new CliError(`${target} exists; pass --force to replace it`);
 
   const partial = resolve(dirname(target), `.${basename(target)}.partial-${process.pid}`);
-  let db: Database.Database | undefined;
   try {
-    db = new Database(source, { readonly: true, fileMustExist: true });
-    // The server may hold the write lock for a moment; wait rather than fail.
-    db.pragma('busy_timeout = 5000');
-    const isScanpush = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'ledger'").get() as { n: number };
-    if (isScanpush.n === 0) throw new CliError(`${source} is not a scanpush database`);
-    const { totalPages } = await db.backup(partial, { progress: () => ALL_PAGES });
-    db.close();
-    db = undefined;
-    verify(partial);
+    const { pages } = await backupSqlite(source, partial, Date.now());
     renameSync(partial, target);
-    return { pages: totalPages, bytes: statSync(target).size };
+    return { pages, bytes: statSync(target).size };
   } catch (error) {
-    if (error instanceof CliError) throw error;
+    if (error instanceof BackupRefused) throw new CliError(error.message);
     throw new CliError(`backup of ${source} failed: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
-    db?.close();
     for (const leftover of [partial, `${partial}-journal`, `${partial}-wal`, `${partial}-shm`]) rmSync(leftover, { force: true });
-  }
-}
-
-/** Makes the copy one self-contained file (no WAL beside it) and refuses it unless SQLite finds it sound. */
-function verify(path: string): void {
-  const copy = new Database(path, { fileMustExist: true });
-  try {
-    copy.pragma('journal_mode = DELETE');
-    const problems = (copy.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
-    if (problems.join() !== 'ok') throw new CliError(`the copy failed its integrity check: ${problems.slice(0, 3).join('; ')}`);
-  } finally {
-    copy.close();
   }
 }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * Bearer secrets: member session tokens and merchant keys. Both are 256 random bits; only their SHA-256
+ * Bearer secrets: member session tokens and merchant keys (their form, `spk_<id>_<secret>`, is a wire fact:
+ * `merchant-key.ts` in @scanpush/shared). Both are 256 random bits; only their SHA-256
  * is stored, so a leaked database does not leak credentials. (A slow hash buys nothing for secrets this
  * long and would cost every request.)
  */
@@ -11,17 +12,6 @@ export function newSecret(): string {
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
-}
-
-/** Merchant keys name their merchant so the lookup is by id: `spk_<merchantId>_<secret>`. */
-export function formatMerchantKey(merchantId: number, secret: string): string {
-  return `spk_${merchantId}_${secret}`;
-}
-
-export function parseMerchantKey(key: string): { merchantId: number; secret: string } | undefined {
-  const match = /^spk_([1-9]\d{0,9})_([A-Za-z0-9_-]{16,128})$/.exec(key);
-  if (!match) return undefined;
-  return { merchantId: Number(match[1]), secret: match[2] as string };
 }
 
 /** Constant-time comparison of two hex hashes. */

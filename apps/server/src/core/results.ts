@@ -1,10 +1,10 @@
-import { RESULT_CODES, formatPushText, resultName, type ResultName, type ScanResult } from '@scanpush/shared';
-import type { OutboxRow } from '../db/repository.js';
+import { RESULT_CODES, formatPushText, resultName, type ResultMessage, type ResultName, type ScanResult } from '@scanpush/shared';
+import type { StreamEntry } from '../storage/streams.js';
 
 /** The outcome as both sides see it. `remaining` is shown in the text only where it is the card's count. */
 export function buildResult(
   name: ResultName,
-  fields: { memberId: number | null; storeId: number; remaining: number | null; at: number; seq?: number; ledgerId?: number | null },
+  fields: { memberId: number | null; storeId: number; remaining: number | null; at: number; ledgerId?: number | null },
 ): ScanResult {
   const { code, title } = RESULT_CODES[name];
   const shown = name === 'OK' || name === 'NO_USES_LEFT' ? (fields.remaining ?? undefined) : undefined;
@@ -19,17 +19,17 @@ export function buildResult(
     storeId: fields.storeId,
     at: new Date(fields.at).toISOString(),
   };
-  if (fields.seq !== undefined) result.seq = fields.seq;
   if (fields.ledgerId != null) result.ledgerId = fields.ledgerId;
   return result;
 }
 
-/** Rebuilds the result a member was told from its outbox row (replays and idempotent retries). */
-export function resultFromOutbox(row: OutboxRow): ScanResult & { seq: number } {
-  const name = resultName(row.code);
-  if (!name) throw new Error(`outbox holds unknown result code ${row.code}`);
-  return {
-    ...buildResult(name, { memberId: row.memberId, storeId: row.storeId, remaining: row.remaining, at: row.createdAt, ledgerId: row.ledgerId }),
-    seq: row.seq,
-  };
+/**
+ * The result a member is told for a stream entry: the push (live and replayed), a long-poll's answer
+ * and the merchant's answer (first and idempotent retry) are all built from the entry, so they agree.
+ */
+export function resultMessage(entry: StreamEntry): ResultMessage {
+  const name = resultName(entry.code);
+  if (!name) throw new Error(`stream entry holds unknown result code ${entry.code}`);
+  const result = buildResult(name, { memberId: entry.memberId, storeId: entry.storeId, remaining: entry.remaining, at: entry.createdAt, ledgerId: entry.ledgerId });
+  return { type: 'result', ...result, memberId: entry.memberId, epoch: entry.epoch, seq: entry.seq };
 }

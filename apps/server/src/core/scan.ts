@@ -1,17 +1,20 @@
 import type { ResultName, ScanResult } from '@scanpush/shared';
-import { RESULT_CODES } from '@scanpush/shared';
-import type { OutboxRow, Repository } from '../db/repository.js';
-import { AppError } from '../errors.js';
 import type { Broker } from '../push/broker.js';
+import type { CardStore } from '../storage/cards.js';
+import type { StreamEntry } from '../storage/streams.js';
 import type { QrSigner } from './qr-signer.js';
-import { buildResult, resultFromOutbox } from './results.js';
+import { buildResult, resultMessage } from './results.js';
+import { decideScan } from './scan-decision.js';
 
 export interface ScanDeps {
-  repo: Repository;
+  cards: CardStore;
   signer: QrSigner;
   broker: Broker;
+  /** The clock of the rules (QR expiry, the outcome's time), Unix ms. */
   now: () => number;
-  /** Counts outcomes for metrics. */
+  /** Wall-clock Unix ms, fractional, stamped on PushEvent.committedAt for commit-to-send latency; `now` by default. */
+  preciseNow?: () => number;
+  /** Counts the outcomes decided now (not the replayed ones) for metrics. */
   onOutcome?: (name: ResultName) => void;
 }
 
@@ -21,67 +24,63 @@ export interface ScanInput {
   idempotencyKey: string | null;
 }
 
+/** What a scan came to. Every business outcome is a value; the HTTP edge maps it to a status. */
+export type ScanOutcome =
+  /**
+   * A readable QR's outcome (OK or a refusal), recorded in the member's stream. `replayed`: the
+   * Idempotency-Key was used before for this QR, and this is its first answer.
+   */
+  | { kind: 'result'; result: ScanResult; replayed: boolean }
+  /** Not a QR this server signed (malformed, forged): recorded nowhere, nobody to tell. */
+  | { kind: 'qr-invalid'; result: ScanResult; detail: string }
+  /** The Idempotency-Key was used before with another QR: nothing decided, nothing recorded. */
+  | { kind: 'idempotency-mismatch' };
+
 /**
- * A merchant's scan. Verifies the QR (form, signature, expiry, store), then commits the deduction in one
- * transaction, publishes the result to the member and returns it. A refusal throws an AppError whose
- * `result` the merchant is shown; refusals of a readable QR are recorded and pushed to the member too,
- * as the seed showed results on both sides. A retry with the same idempotency key returns the first
- * answer without deducting or pushing again.
+ * A merchant's scan. Checks the QR's form and signature (an unreadable QR is refused here and recorded
+ * nowhere), then hands everything else to ONE `cards.recordScan` transaction: the idempotency lookup
+ * first (so a retry is answered the same whatever the time), then expiry, store, nonce and card are
+ * judged by `decideScan`, and the outcome is written to the member's stream. A newly recorded entry is
+ * published to the broker after its commit; a replayed one is not (the member was told the first time).
  */
-export async function processScan(deps: ScanDeps, input: ScanInput): Promise<{ result: ScanResult; replayed: boolean }> {
+export async function processScan(deps: ScanDeps, input: ScanInput): Promise<ScanOutcome> {
   const at = deps.now();
   const verdict = deps.signer.verify(input.qr, at);
   if (!verdict.ok && verdict.reason !== 'expired') {
     deps.onOutcome?.('QR_INVALID');
     const result = buildResult('QR_INVALID', { memberId: null, storeId: input.merchant.storeId, remaining: null, at });
-    throw new AppError('QR_INVALID', `${RESULT_CODES.QR_INVALID.message}: ${verdict.detail}`, { result });
+    return { kind: 'qr-invalid', result, detail: verdict.detail };
   }
-  const claims = verdict.claims;
-  if (!verdict.ok) return refuse(deps, 'QR_EXPIRED', claims.memberId, claims.storeId, null, at);
-  if (claims.storeId !== input.merchant.storeId) return refuse(deps, 'QR_WRONG_STORE', claims.memberId, claims.storeId, null, at);
-
-  const outcome = await deps.repo.commitDeduction({
-    memberId: claims.memberId,
-    storeId: claims.storeId,
-    merchantId: input.merchant.id,
-    nonce: claims.nonce,
-    idempotencyKey: input.idempotencyKey,
-    at,
-  });
-  switch (outcome.kind) {
-    case 'deducted': {
-      const result = publish(deps, outcome.row);
-      deps.onOutcome?.('OK');
-      return { result, replayed: false };
-    }
-    case 'replayed':
-      return { result: resultFromOutbox(outcome.row), replayed: true };
+  const { claims } = verdict;
+  const record = await deps.cards.recordScan(
+    {
+      memberId: claims.memberId,
+      storeId: claims.storeId,
+      nonce: claims.nonce,
+      expired: !verdict.ok,
+      merchantId: input.merchant.id,
+      merchantStoreId: input.merchant.storeId,
+      idempotencyKey: input.idempotencyKey,
+      at,
+    },
+    decideScan,
+  );
+  switch (record.kind) {
     case 'idempotency-mismatch':
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for another QR code');
-    case 'nonce-used':
-      return refuse(deps, 'QR_USED', claims.memberId, claims.storeId, null, at);
-    case 'no-uses-left':
-      return refuse(deps, 'NO_USES_LEFT', claims.memberId, claims.storeId, 0, at);
-    case 'no-card':
-      return refuse(deps, 'CARD_NOT_FOUND', claims.memberId, claims.storeId, null, at);
+      return record;
+    case 'replayed':
+      return { kind: 'result', result: scanResult(record.entry), replayed: true };
+    case 'recorded': {
+      deps.broker.publish({ entry: record.entry, committedAt: (deps.preciseNow ?? deps.now)() });
+      const result = scanResult(record.entry);
+      deps.onOutcome?.(result.name);
+      return { kind: 'result', result, replayed: false };
+    }
   }
 }
 
-function publish(deps: ScanDeps, row: OutboxRow): ScanResult & { seq: number; memberId: number } {
-  const result = { ...resultFromOutbox(row), memberId: row.memberId };
-  deps.broker.publish({ memberId: row.memberId, storeId: row.storeId, result, committedAt: process.hrtime.bigint() });
+/** The merchant's view of an entry: what the member is told, without the envelope's `type`. */
+function scanResult(entry: StreamEntry): ScanResult {
+  const { type: _type, ...result } = resultMessage(entry);
   return result;
-}
-
-async function refuse(
-  deps: ScanDeps,
-  name: Exclude<ResultName, 'OK' | 'QR_INVALID'>,
-  memberId: number,
-  storeId: number,
-  remaining: number | null,
-  at: number,
-): Promise<never> {
-  deps.onOutcome?.(name);
-  const row = await deps.repo.appendNotice({ memberId, storeId, code: RESULT_CODES[name].code, remaining, at });
-  throw new AppError(name, RESULT_CODES[name].message, { result: publish(deps, row) });
 }

@@ -1,29 +1,30 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
-import { bearerToken, hashSecret, hashesEqual, parseMerchantKey } from '../core/credentials.js';
+import { parseMerchantKey } from '@scanpush/shared';
+import { bearerToken, hashSecret, hashesEqual } from '../core/credentials.js';
 import { AppError } from '../errors.js';
 import type { AppDeps, AppEnv } from './context.js';
 
 /** A member's session token: sets `member`. */
-export const requireMember = (deps: AppDeps) =>
+export const requireMember = (deps: Pick<AppDeps, 'storage' | 'now'>) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
     if (!token) throw new AppError('UNAUTHORIZED', 'A member session token is required (Authorization: Bearer …)');
     const tokenHash = hashSecret(token);
-    const session = await deps.repo.findSession(tokenHash, deps.now());
+    const session = await deps.storage.accounts.findSession(tokenHash, deps.now());
     if (!session) throw new AppError('UNAUTHORIZED', 'Unknown, expired or revoked session token');
     c.set('member', { memberId: session.memberId, sessionId: session.id, tokenHash });
     await next();
   });
 
 /** A merchant (shop staff) key: sets `merchant`, bound to one store. */
-export const requireMerchant = (deps: AppDeps) =>
+export const requireMerchant = (deps: Pick<AppDeps, 'storage'>) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const key = bearerToken(c.req.header('authorization'));
     if (!key) throw new AppError('UNAUTHORIZED', 'A merchant key is required (Authorization: Bearer spk_…)');
     const parsed = parseMerchantKey(key);
-    const merchant = parsed && (await deps.repo.getMerchant(parsed.merchantId));
-    if (!parsed || !merchant || merchant.revoked || !hashesEqual(hashSecret(parsed.secret), merchant.keyHash)) {
+    const merchant = parsed.ok ? await deps.storage.accounts.getMerchant(parsed.value.merchantId) : undefined;
+    if (!parsed.ok || !merchant || merchant.revoked || !hashesEqual(hashSecret(parsed.value.secret), merchant.keyHash)) {
       throw new AppError('UNAUTHORIZED', 'Unknown or revoked merchant key');
     }
     c.set('merchant', { id: merchant.id, storeId: merchant.storeId });

@@ -1,21 +1,24 @@
 import type { Config } from '../config.js';
 import type { QrSigner } from '../core/qr-signer.js';
-import type { Repository } from '../db/repository.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Broker } from '../push/broker.js';
 import type { LongPoll } from '../push/long-poll.js';
+import type { Storage } from '../storage/storage.js';
+import type { WechatClient } from '../wechat/client.js';
 
 /** What the HTTP routes are given by the composition root. */
 export interface AppDeps {
   config: Config;
-  repo: Repository;
+  storage: Storage;
   signer: QrSigner;
   broker: Broker;
   longPoll: LongPoll;
   metrics: Metrics;
   logger: Logger;
   now: () => number;
+  /** The mini-program login's WeChat client; absent when WeChat is not configured (login answers 503). */
+  wechat?: WechatClient;
   /** Open sockets, for /healthz. */
   openSockets: () => number;
   /** Closes the member's sockets of one session (or of all sessions); answers how many. */

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { formatMerchantKey, hashSecret, newSecret } from '../../core/credentials.js';
+import { formatMerchantKey } from '@scanpush/shared';
+import { hashSecret, newSecret } from '../../core/credentials.js';
 import { AppError } from '../../errors.js';
 import { requireAdmin } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
@@ -14,41 +15,42 @@ const newMerchant = z.object({ storeId: id, name });
 
 /** The operator's API: stores, members, cards, merchant keys, session revocation. */
 export function adminRoutes(deps: AppDeps) {
-  const { repo, now } = deps;
+  const { now } = deps;
+  const { accounts, cards } = deps.storage;
   return new Hono<AppEnv>()
     .use('/api/admin/*', requireAdmin(deps))
     .post('/api/admin/stores', async (c) => {
       const body = await readJson(c, newStore);
-      return c.json(await repo.createStore(body.name, now()), 201);
+      return c.json(await accounts.createStore(body.name, now()), 201);
     })
     .post('/api/admin/members', async (c) => {
       const body = await readJson(c, newMember);
-      return c.json(await repo.createMember({ name: body.name ?? null }, now()), 201);
+      return c.json(await accounts.createMember({ name: body.name ?? null }, now()), 201);
     })
     .post('/api/admin/cards', async (c) => {
       const body = await readJson(c, topUp);
-      if (!(await repo.getMember(body.memberId))) throw new AppError('NOT_FOUND', `No member ${body.memberId}`, { field: 'memberId' });
-      if (!(await repo.getStore(body.storeId))) throw new AppError('NOT_FOUND', `No store ${body.storeId}`, { field: 'storeId' });
-      return c.json(await repo.topUp(body.memberId, body.storeId, body.uses, now()));
+      if (!(await accounts.getMember(body.memberId))) throw new AppError('NOT_FOUND', `No member ${body.memberId}`, { field: 'memberId' });
+      if (!(await accounts.getStore(body.storeId))) throw new AppError('NOT_FOUND', `No store ${body.storeId}`, { field: 'storeId' });
+      return c.json(await cards.topUp(body.memberId, body.storeId, body.uses, now()));
     })
     .post('/api/admin/merchants', async (c) => {
       const body = await readJson(c, newMerchant);
-      if (!(await repo.getStore(body.storeId))) throw new AppError('NOT_FOUND', `No store ${body.storeId}`, { field: 'storeId' });
+      if (!(await accounts.getStore(body.storeId))) throw new AppError('NOT_FOUND', `No store ${body.storeId}`, { field: 'storeId' });
       const secret = newSecret();
-      const merchant = await repo.createMerchant(body.storeId, body.name, hashSecret(secret), now());
+      const merchant = await accounts.createMerchant(body.storeId, body.name, hashSecret(secret), now());
       // The only time the key exists outside the staff's device.
       return c.json({ id: merchant.id, storeId: body.storeId, name: body.name, key: formatMerchantKey(merchant.id, secret) }, 201);
     })
     .post('/api/admin/merchants/:id/revoke', async (c) => {
       // Staff gone or a device lost: the key stops working at once, its past scans stay in the ledger.
       const merchantId = check(idParam, c.req.param('id'));
-      if (!(await repo.revokeMerchant(merchantId, now()))) throw new AppError('NOT_FOUND', `No merchant ${merchantId}`);
+      if (!(await accounts.revokeMerchant(merchantId, now()))) throw new AppError('NOT_FOUND', `No merchant ${merchantId}`);
       return c.json({ id: merchantId, revoked: true });
     })
     .post('/api/admin/members/:id/revoke-sessions', async (c) => {
       const memberId = check(idParam, c.req.param('id'));
-      if (!(await repo.getMember(memberId))) throw new AppError('NOT_FOUND', `No member ${memberId}`);
-      const revoked = await repo.revokeMemberSessions(memberId, now());
+      if (!(await accounts.getMember(memberId))) throw new AppError('NOT_FOUND', `No member ${memberId}`);
+      const revoked = await accounts.revokeMemberSessions(memberId, now());
       const sockets = deps.closeMemberSockets(memberId);
       return c.json({ revoked, socketsClosed: sockets });
     });

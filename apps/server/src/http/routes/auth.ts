@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { issueSession } from '../../core/sessions.js';
-import { createWechatClient } from '../../core/wechat.js';
-import type { Repository } from '../../db/repository.js';
 import { AppError } from '../../errors.js';
+import type { AccountStore } from '../../storage/accounts.js';
 import { requireMember } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { id, readJson } from '../validation.js';
@@ -13,40 +12,40 @@ const wechatLogin = z.object({ code: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'c
 const devLogin = z.object({ userId: id });
 
 export function authRoutes(deps: AppDeps) {
-  const { appid, secret, apiBase } = deps.config.wechat;
-  const wechat = appid && secret ? createWechatClient({ appid, secret, apiBase }) : undefined;
+  const { wechat } = deps;
+  const { accounts } = deps.storage;
   return new Hono<AppEnv>()
     .post('/api/auth/wechat', async (c) => {
       const body = await readJson(c, wechatLogin);
       if (!wechat) throw new AppError('UNAVAILABLE', 'WeChat login is not configured: set WECHAT_APPID and WECHAT_SECRET');
       const { openid } = await wechat.exchangeCode(body.code);
-      const memberId = await memberForOpenid(deps.repo, openid, deps.now());
-      return c.json(await issueSession(deps.repo, memberId, deps.now(), deps.config.sessionTtlSeconds));
+      const memberId = await memberForOpenid(accounts, openid, deps.now());
+      return c.json(await issueSession(accounts, memberId, deps.now(), deps.config.sessionTtlSeconds));
     })
     .post('/api/auth/dev', async (c) => {
       // Off in production: it logs in as anyone.
       if (!deps.config.devLogin) throw new AppError('NOT_FOUND', 'The development login is off');
       const body = await readJson(c, devLogin);
-      if (!(await deps.repo.getMember(body.userId))) throw new AppError('NOT_FOUND', `No member ${body.userId}`);
-      return c.json(await issueSession(deps.repo, body.userId, deps.now(), deps.config.sessionTtlSeconds));
+      if (!(await accounts.getMember(body.userId))) throw new AppError('NOT_FOUND', `No member ${body.userId}`);
+      return c.json(await issueSession(accounts, body.userId, deps.now(), deps.config.sessionTtlSeconds));
     })
     .post('/api/auth/logout', requireMember(deps), async (c) => {
       const { memberId, sessionId, tokenHash } = c.get('member');
-      await deps.repo.revokeSession(tokenHash, deps.now());
+      await accounts.revokeSession(tokenHash, deps.now());
       deps.closeMemberSockets(memberId, sessionId);
       return c.body(null, 204);
     });
 }
 
 /** The member of this openid, created on its first login. Two first logins at once end on the same member. */
-async function memberForOpenid(repo: Repository, openid: string, now: number): Promise<number> {
-  const found = await repo.findMemberByOpenid(openid);
+async function memberForOpenid(accounts: AccountStore, openid: string, now: number): Promise<number> {
+  const found = await accounts.findMemberByOpenid(openid);
   if (found) return found.id;
   try {
-    return (await repo.createMember({ openid }, now)).id;
+    return (await accounts.createMember({ openid }, now)).id;
   } catch (err) {
     // The openid is unique: a concurrent first login created the member between our find and insert.
-    const raced = await repo.findMemberByOpenid(openid);
+    const raced = await accounts.findMemberByOpenid(openid);
     if (raced) return raced.id;
     throw err;
   }

@@ -6,7 +6,7 @@ import type { AppDeps, AppEnv } from '../context.js';
 export function healthRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/healthz', async (c) => {
-      await deps.repo.ping();
+      await deps.storage.ping();
       return c.json({ ok: true, sockets: deps.openSockets() });
     })
     // A socket path reached without the upgrade (most often a proxy that drops the Upgrade and Connection

@@ -15,19 +15,19 @@ export function memberRoutes(deps: AppDeps) {
     .use('/api/cards', requireMember(deps))
     .use('/api/cards/*', requireMember(deps))
     .use('/api/qr', requireMember(deps))
-    .get('/api/cards', async (c) => c.json({ cards: await deps.repo.listCards(c.get('member').memberId) }))
+    .get('/api/cards', async (c) => c.json({ cards: await deps.storage.cards.listCards(c.get('member').memberId) }))
     .get('/api/cards/:storeId/history', async (c) => {
       const { memberId } = c.get('member');
       const store = check(idParam, c.req.param('storeId'));
       const limit = check(historyLimit, c.req.query('limit'));
-      if (!(await deps.repo.getCard(memberId, store))) throw new AppError('CARD_NOT_FOUND', 'No card at this store');
-      return c.json({ entries: await deps.repo.history(memberId, store, limit) });
+      if (!(await deps.storage.cards.getCard(memberId, store))) throw new AppError('CARD_NOT_FOUND', 'No card at this store');
+      return c.json({ entries: await deps.storage.cards.history(memberId, store, limit) });
     })
     .post('/api/qr', async (c) => {
       const { memberId } = c.get('member');
       const body = await readJson(c, qrRequest);
       // A QR for a card the member does not hold would only ever be refused at the counter: say so now.
-      if (!(await deps.repo.getCard(memberId, body.storeId))) throw new AppError('CARD_NOT_FOUND', 'No card at this store');
+      if (!(await deps.storage.cards.getCard(memberId, body.storeId))) throw new AppError('CARD_NOT_FOUND', 'No card at this store');
       const ttl = deps.config.qrTtlSeconds;
       const { token, claims } = deps.signer.issue(memberId, body.storeId, deps.now(), ttl);
       const answer: QrResponse = {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
-import { createWechatClient } from './wechat.js';
+import { createWechatClient } from './client.js';
 
 // WeChat's jscode2session cannot be reached from tests: this local node:http server stands in for it (the
 // only fake). It answers from the code it is given, so each case below picks WeChat's answer by its code.

@@ -16,8 +16,6 @@ export const members = sqliteTable(
     name: text('name'),
     /** WeChat openid of the member's mini-program login. */
     openid: text('openid'),
-    /** The highest outbox sequence number issued to this member. */
-    lastSeq: integer('last_seq').notNull().default(0),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('members_openid_uq').on(t.openid)],
@@ -58,7 +56,7 @@ export const sessions = sqliteTable(
   (t) => [uniqueIndex('sessions_token_hash_uq').on(t.tokenHash), index('sessions_member_idx').on(t.memberId)],
 );
 
-/** Every change of a card's balance. Deductions name the QR nonce and the merchant's idempotency key. */
+/** Every change of a card's balance. A deduction names its QR nonce: unique, so a nonce deducts once. */
 export const ledger = sqliteTable(
   'ledger',
   {
@@ -71,42 +69,83 @@ export const ledger = sqliteTable(
     /** Who: the merchant for a deduction; null for an admin top-up. */
     merchantId: integer('merchant_id'),
     qrNonce: text('qr_nonce'),
-    idempotencyKey: text('idempotency_key'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
     check('ledger_delta_nonzero', sql`${t.delta} <> 0`),
     uniqueIndex('ledger_qr_nonce_uq').on(t.qrNonce),
-    uniqueIndex('ledger_merchant_idem_uq').on(t.merchantId, t.idempotencyKey),
     index('ledger_card_idx').on(t.memberId, t.storeId, t.id),
   ],
 );
 
 /**
- * What each member is told, in order: one row per result pushed to the member, `seq` increasing by one
- * per member. Deductions point at their ledger row (exactly one outbox row per deduction).
+ * The members' streams, one per (member, store): what the member is told at that store, `seq` 1, 2, 3, …
+ * per stream. Deductions point at their ledger row (exactly one entry per deduction). (The table keeps
+ * its first name, outbox.)
  */
 export const outbox = sqliteTable(
   'outbox',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     memberId: integer('member_id').notNull(),
-    seq: integer('seq').notNull(),
     storeId: integer('store_id').notNull(),
+    seq: integer('seq').notNull(),
     code: integer('code').notNull(),
     remaining: integer('remaining'),
     ledgerId: integer('ledger_id'),
     createdAt: integer('created_at').notNull(),
-    /** Set once a text-dialect socket has received it (the text dialect has no acks or resume). */
+    /** Set once a text-dialect socket has received it (the text dialect has no resume). */
     deliveredAt: integer('delivered_at'),
   },
   (t) => [
-    uniqueIndex('outbox_member_seq_uq').on(t.memberId, t.seq),
+    uniqueIndex('outbox_stream_seq_uq').on(t.memberId, t.storeId, t.seq),
     uniqueIndex('outbox_ledger_uq').on(t.ledgerId),
-    // No (member, store, seq) index: a store's resume reads the member's rows after a seq through
-    // outbox_member_seq_uq and filters by store (a member has few rows). Each index is one more page
-    // written per scan.
     // Small by design: rows leave it as soon as any socket received them.
     index('outbox_undelivered_idx').on(t.memberId, t.storeId, t.seq).where(sql`${t.deliveredAt} IS NULL`),
   ],
 );
+
+/**
+ * Each stream's head: the last seq issued. The next seq is taken by an upsert on this row. The migration
+ * makes it WITHOUT ROWID (one B-tree instead of a table and its key index), which drizzle cannot express.
+ */
+export const streams = sqliteTable(
+  'streams',
+  {
+    memberId: integer('member_id').notNull(),
+    storeId: integer('store_id').notNull(),
+    lastSeq: integer('last_seq').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.memberId, t.storeId] })],
+);
+
+/**
+ * The answers given to merchants' Idempotency-Keys, refusals as well as deductions: the key names the
+ * request, the QR nonce is its fingerprint (same key and nonce: a retry; another nonce: a mismatch), and
+ * (member, store, seq) is the stream entry it answered with. Pruned with the entries.
+ */
+export const idempotency = sqliteTable(
+  'idempotency',
+  {
+    // A rowid table: ids follow insertion, hence time, which lets retention prune oldest first.
+    id: integer('id').primaryKey(),
+    merchantId: integer('merchant_id').notNull(),
+    key: text('key').notNull(),
+    qrNonce: text('qr_nonce').notNull(),
+    memberId: integer('member_id').notNull(),
+    storeId: integer('store_id').notNull(),
+    seq: integer('seq').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('idempotency_merchant_key_uq').on(t.merchantId, t.key)],
+);
+
+/**
+ * Facts about the database itself, key/value. `epoch` names its history (made by the migration that
+ * added this table, made anew when a marked backup copy is first opened); `backup` marks a copy taken by
+ * `scanpush backup` that has not been opened since.
+ */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

@@ -1,0 +1,54 @@
+import type { CardView, LedgerEntry } from '@scanpush/shared';
+import type { ScanDecision } from '../core/scan-decision.js';
+import type { StreamEntry } from './streams.js';
+
+/**
+ * Cards, their ledger, and the scans that change them.
+ *
+ * Concurrency contract, whatever the engine and however many processes call it:
+ * - a card's `remaining` never goes below 0, and every change of it has exactly one ledger row;
+ * - a QR nonce deducts at most once: of N concurrent scans of one QR, one is OK, the others QR_USED;
+ * - an (merchant, idempotency key) pair is recorded at most once: of N concurrent scans with one key and
+ *   one QR, exactly one is decided, the others replay its answer (`replayed: true`) and write nothing;
+ * - a card of K uses scanned N > K times concurrently with distinct QRs answers exactly K OK.
+ * None of these races is ever an error: each loser gets the documented outcome.
+ */
+export interface CardStore {
+  /** Creates the card with `uses`, or adds `uses` to it; writes a top-up ledger row. Atomic. */
+  topUp(memberId: number, storeId: number, uses: number, at: number): Promise<CardView>;
+  getCard(memberId: number, storeId: number): Promise<CardView | undefined>;
+  listCards(memberId: number): Promise<CardView[]>;
+  /** The card's ledger, newest first. */
+  history(memberId: number, storeId: number, limit: number): Promise<LedgerEntry[]>;
+
+  /**
+   * A scan of a readable QR, in ONE transaction: the idempotency lookup first (before anything about the
+   * QR is judged, so a retry is answered the same whatever the time); then the card and the nonce are
+   * read, `decide` gives the outcome, and the deduction (for OK), the member's stream entry (every
+   * outcome) and the idempotency record (when a key is given) are written together.
+   */
+  recordScan(attempt: ScanAttempt, decide: ScanDecision): Promise<ScanRecord>;
+}
+
+/** A scan whose QR verified (signature and form); its time and store are judged by `decide`. */
+export interface ScanAttempt {
+  /** From the QR: the stream the member is told on is (memberId, storeId). */
+  memberId: number;
+  storeId: number;
+  nonce: string;
+  /** The QR's time was over when the scan arrived. */
+  expired: boolean;
+  merchantId: number;
+  /** The merchant's own store: a QR of another store is refused. */
+  merchantStoreId: number;
+  idempotencyKey: string | null;
+  at: number;
+}
+
+export type ScanRecord =
+  /** Decided now and committed; `entry` is what the member is told (publish it). */
+  | { kind: 'recorded'; entry: StreamEntry }
+  /** The key was used before for this QR: the first answer, nothing written. */
+  | { kind: 'replayed'; entry: StreamEntry }
+  /** The key was used before for another QR. */
+  | { kind: 'idempotency-mismatch' };

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { T0, useFreshStorage, type OpenStorage } from './harness.js';
+
+export function cardsContract(open: OpenStorage): void {
+  describe('cards', () => {
+    const db = useFreshStorage(open);
+
+    it('tops a card up, creating it first, and lists the member cards by store', async () => {
+      const { accounts, cards } = db().storage;
+      const a = await accounts.createStore('A', T0);
+      const b = await accounts.createStore('B', T0);
+      const m = await accounts.createMember({}, T0);
+      expect(await cards.getCard(m.id, a.id)).toBeUndefined();
+      expect(await cards.listCards(m.id)).toEqual([]);
+
+      expect(await cards.topUp(m.id, b.id, 3, T0)).toEqual({ memberId: m.id, storeId: b.id, storeName: 'B', remaining: 3 });
+      expect(await cards.topUp(m.id, a.id, 5, T0 + 1)).toEqual({ memberId: m.id, storeId: a.id, storeName: 'A', remaining: 5 });
+      expect(await cards.topUp(m.id, a.id, 2, T0 + 2)).toMatchObject({ remaining: 7 });
+      expect(await cards.getCard(m.id, a.id)).toEqual({ memberId: m.id, storeId: a.id, storeName: 'A', remaining: 7 });
+      expect((await cards.listCards(m.id)).map((c) => [c.storeId, c.remaining])).toEqual([
+        [a.id, 7],
+        [b.id, 3],
+      ]);
+    });
+
+    it("keeps a card's ledger, newest first, limited", async () => {
+      const { accounts, cards } = db().storage;
+      const a = await accounts.createStore('A', T0);
+      const b = await accounts.createStore('B', T0);
+      const m = await accounts.createMember({}, T0);
+      await cards.topUp(m.id, a.id, 5, T0);
+      await cards.topUp(m.id, b.id, 1, T0 + 1);
+      await cards.topUp(m.id, a.id, 2, T0 + 2);
+      const history = await cards.history(m.id, a.id, 10);
+      expect(history.map(({ id: _, ...e }) => e)).toEqual([
+        { storeId: a.id, kind: 'topup', delta: 2, balanceAfter: 7, at: new Date(T0 + 2).toISOString() },
+        { storeId: a.id, kind: 'topup', delta: 5, balanceAfter: 5, at: new Date(T0).toISOString() },
+      ]);
+      expect(history[0]!.id).toBeGreaterThan(history[1]!.id);
+      expect(await cards.history(m.id, a.id, 1)).toHaveLength(1);
+      expect(await cards.history(m.id, 9999, 10)).toEqual([]);
+    });
+
+    it('refuses a top-up for a member that does not exist', async () => {
+      const { accounts, cards } = db().storage;
+      const a = await accounts.createStore('A', T0);
+      await expect(cards.topUp(9999, a.id, 1, T0)).rejects.toThrow();
+      expect(await cards.getCard(9999, a.id)).toBeUndefined();
+    });
+  });
+}

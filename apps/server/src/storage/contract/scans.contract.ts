@@ -1,0 +1,129 @@
+import { RESULT_CODES } from '@scanpush/shared';
+import { describe, expect, it } from 'vitest';
+import { decideScan, type ScanFacts } from '../../core/scan-decision.js';
+import type { ScanRecord } from '../cards.js';
+import type { StreamEntry } from '../streams.js';
+import { T0, makeWorld, scanOf, useFreshStorage, type OpenStorage } from './harness.js';
+
+/** The entry of a record that must have been decided now. */
+function recorded(record: ScanRecord): StreamEntry {
+  if (record.kind !== 'recorded') throw new Error(`expected a recorded scan, got ${record.kind}`);
+  return record.entry;
+}
+
+export function scansContract(open: OpenStorage): void {
+  describe('cards.recordScan', () => {
+    const db = useFreshStorage(open);
+
+    it('deducts one use for OK: ledger row, stream entry and card in one go', async () => {
+      const { storage } = db();
+      const w = await makeWorld(storage, 5);
+      const entry = recorded(await storage.cards.recordScan(scanOf(w), decideScan));
+      expect(entry).toMatchObject({ memberId: w.memberId, storeId: w.storeId, seq: 1, code: RESULT_CODES.OK.code, remaining: 4, createdAt: T0 + 1000 });
+      expect(entry.epoch).toBe(storage.streams.epoch());
+      expect(entry.ledgerId).toEqual(expect.any(Number));
+      expect((await storage.cards.getCard(w.memberId, w.storeId))?.remaining).toBe(4);
+      const [last] = await storage.cards.history(w.memberId, w.storeId, 1);
+      expect(last).toMatchObject({ id: entry.ledgerId, kind: 'deduct', delta: -1, balanceAfter: 4 });
+      expect(await storage.streams.read(w.memberId, w.storeId, 0, 10)).toEqual([entry]);
+    });
+
+    it('gives the decision the facts read inside the transaction, and records what it decides', async () => {
+      const { storage } = db();
+      const w = await makeWorld(storage, 5);
+      const seen: ScanFacts[] = [];
+      const spy = (facts: ScanFacts) => (seen.push(facts), decideScan(facts));
+      const first = scanOf(w);
+      await storage.cards.recordScan(first, spy);
+      await storage.cards.recordScan({ ...first, at: T0 + 2000 }, spy);
+      await storage.cards.recordScan(scanOf(w, { expired: true }), spy);
+      await storage.cards.recordScan(scanOf(w, { merchantId: w.otherMerchant.id, merchantStoreId: w.otherStoreId }), spy);
+      await storage.cards.recordScan(scanOf(w, { storeId: w.otherStoreId, merchantId: w.otherMerchant.id, merchantStoreId: w.otherStoreId }), spy);
+      expect(seen).toEqual([
+        { expired: false, wrongStore: false, nonceUsed: false, remaining: 5 },
+        { expired: false, wrongStore: false, nonceUsed: true, remaining: 4 },
+        { expired: true, wrongStore: false, nonceUsed: false, remaining: 4 },
+        { expired: false, wrongStore: true, nonceUsed: false, remaining: 4 },
+        { expired: false, wrongStore: false, nonceUsed: false, remaining: null },
+      ]);
+      // A verdict the rules would not give is still what is recorded: the engine obeys the decision.
+      const forced = recorded(await storage.cards.recordScan(scanOf(w), () => 'QR_EXPIRED'));
+      expect(forced.code).toBe(RESULT_CODES.QR_EXPIRED.code);
+    });
+
+    it('records every refusal in the member stream, deducting nothing', async () => {
+      const { storage } = db();
+      const w = await makeWorld(storage, 1);
+      const used = scanOf(w);
+      recorded(await storage.cards.recordScan(used, decideScan));
+      const refusals = [
+        ['QR_EXPIRED', scanOf(w, { expired: true }), null],
+        ['QR_USED', { ...used, at: T0 + 5000 }, null],
+        ['NO_USES_LEFT', scanOf(w), 0],
+        ['QR_WRONG_STORE', scanOf(w, { merchantId: w.otherMerchant.id, merchantStoreId: w.otherStoreId }), null],
+      ] as const;
+      for (const [name, attempt, remaining] of refusals) {
+        const entry = recorded(await storage.cards.recordScan(attempt, decideScan));
+        expect(entry, name).toMatchObject({ storeId: w.storeId, code: RESULT_CODES[name].code, remaining, ledgerId: null, createdAt: attempt.at });
+      }
+      // No card at the other store: that stream gets the refusal.
+      const noCard = scanOf(w, { storeId: w.otherStoreId, merchantId: w.otherMerchant.id, merchantStoreId: w.otherStoreId });
+      const entry = recorded(await storage.cards.recordScan(noCard, decideScan));
+      expect(entry).toMatchObject({ storeId: w.otherStoreId, seq: 1, code: RESULT_CODES.CARD_NOT_FOUND.code, remaining: null, ledgerId: null });
+
+      expect((await storage.streams.read(w.memberId, w.storeId, 0, 10)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect((await storage.cards.getCard(w.memberId, w.storeId))?.remaining).toBe(0);
+      expect((await storage.cards.history(w.memberId, w.storeId, 10)).filter((l) => l.kind === 'deduct')).toHaveLength(1);
+    });
+
+    it('counts a nonce as used only once it deducted', async () => {
+      const { storage } = db();
+      const w = await makeWorld(storage, null);
+      const attempt = scanOf(w);
+      expect(recorded(await storage.cards.recordScan(attempt, decideScan)).code).toBe(RESULT_CODES.CARD_NOT_FOUND.code);
+      await storage.cards.topUp(w.memberId, w.storeId, 1, T0 + 1500);
+      expect(recorded(await storage.cards.recordScan({ ...attempt, at: T0 + 2000 }, decideScan)).code).toBe(RESULT_CODES.OK.code);
+      expect(recorded(await storage.cards.recordScan({ ...attempt, at: T0 + 3000 }, decideScan)).code).toBe(RESULT_CODES.QR_USED.code);
+    });
+
+    it('answers a retry with its first answer, even after the QR expired, deciding and writing nothing', async () => {
+      const { storage } = db();
+      const w = await makeWorld(storage, 5);
+      const attempt = scanOf(w, { idempotencyKey: 'k1' });
+      const first = recorded(await storage.cards.recordScan(attempt, decideScan));
+      const later = { ...attempt, expired: true, at: attempt.at + 3600_000 };
+      const decide = () => {
+        throw new Error('a retry must not be decided again');
+      };
+      expect(await storage.cards.recordScan(later, decide)).toEqual({ kind: 'replayed', entry: first });
+      expect(await storage.cards.recordScan(later, decide)).toEqual({ kind: 'replayed', entry: first });
+      expect((await storage.cards.getCard(w.memberId, w.storeId))?.remaining).toBe(4);
+      expect(await storage.streams.head(w.memberId, w.storeId)).toBe(1);
+    });
+
+    it('answers a retried refusal with the same refusal', async () => {
+      const { storage } = db();
+      const w = await makeWorld(storage, null);
+      const attempt = scanOf(w, { idempotencyKey: 'k-refused' });
+      const first = recorded(await storage.cards.recordScan(attempt, decideScan));
+      expect(first.code).toBe(RESULT_CODES.CARD_NOT_FOUND.code);
+      // The card exists by the retry: the answer is still the first one.
+      await storage.cards.topUp(w.memberId, w.storeId, 3, T0 + 1500);
+      expect(await storage.cards.recordScan({ ...attempt, at: T0 + 2000 }, decideScan)).toEqual({ kind: 'replayed', entry: first });
+      expect((await storage.cards.getCard(w.memberId, w.storeId))?.remaining).toBe(3);
+      expect(await storage.streams.head(w.memberId, w.storeId)).toBe(1);
+    });
+
+    it('refuses a key used before with another QR, writing nothing; keys are per merchant', async () => {
+      const { storage } = db();
+      const w = await makeWorld(storage, 5);
+      recorded(await storage.cards.recordScan(scanOf(w, { idempotencyKey: 'k1' }), decideScan));
+      expect(await storage.cards.recordScan(scanOf(w, { idempotencyKey: 'k1' }), decideScan)).toEqual({ kind: 'idempotency-mismatch' });
+      expect((await storage.cards.getCard(w.memberId, w.storeId))?.remaining).toBe(4);
+      expect(await storage.streams.head(w.memberId, w.storeId)).toBe(1);
+      // Another merchant's k1 is another key.
+      const elsewhere = scanOf(w, { idempotencyKey: 'k1', merchantId: w.otherMerchant.id, merchantStoreId: w.otherStoreId });
+      expect(recorded(await storage.cards.recordScan(elsewhere, decideScan)).code).toBe(RESULT_CODES.QR_WRONG_STORE.code);
+    });
+  });
+}

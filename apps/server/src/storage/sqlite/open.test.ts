@@ -1,0 +1,96 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../config.js';
+import { openSqlite } from './open.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scanpush-sqlite-'));
+  dirs.push(dir);
+  return dir;
+};
+
+describe('openSqlite', () => {
+  it('opens in WAL mode with the durability asked for, migrations applied', () => {
+    const dir = tempDir();
+    const normal = openSqlite(join(dir, 'nested', 'scanpush.db'));
+    expect(normal.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(normal.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    const tables = normal.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    expect(tables).toEqual(expect.arrayContaining(['idempotency', 'ledger', 'meta', 'outbox', 'streams']));
+    expect(normal.prepare("SELECT value FROM meta WHERE key = 'epoch'").pluck().get()).toMatch(/^[0-9a-f]{16}$/);
+    normal.close();
+    const full = openSqlite(join(dir, 'full.db'), 'full');
+    expect(full.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    full.close();
+  });
+
+  it('takes the setting from SQLITE_SYNCHRONOUS and refuses anything else', () => {
+    expect(loadConfig({ SQLITE_SYNCHRONOUS: 'full' }, () => 'x').sqliteSynchronous).toBe('full');
+    expect(loadConfig({}, () => 'x').sqliteSynchronous).toBe('normal');
+    expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'off' }, () => 'x')).toThrow(ConfigError);
+  });
+});
+
+describe('the streams migration (0003)', () => {
+  it('renumbers retained entries per (member, store), fills the heads, and moves the idempotency keys', () => {
+    const path = join(tempDir(), 'old.db');
+    // A database as the previous release left it: migrations 0000-0002 only, seqs counted per member.
+    const old = new Database(path);
+    migrate(drizzle(old), { migrationsFolder: migrationsUpTo(tempDir(), '0002_outbox_drop_member_store_idx') });
+    old.exec(`
+      INSERT INTO stores (id, name, created_at) VALUES (1, 'A', 0), (2, 'B', 0);
+      INSERT INTO members (id, name, last_seq, created_at) VALUES (7, 'm', 5, 0);
+      INSERT INTO cards (member_id, store_id, remaining, updated_at) VALUES (7, 1, 8, 0);
+      INSERT INTO merchants (id, store_id, name, key_hash, created_at) VALUES (3, 1, 'c', 'h', 0);
+      INSERT INTO ledger (id, member_id, store_id, kind, delta, balance_after, merchant_id, qr_nonce, idempotency_key, created_at)
+        VALUES (1, 7, 1, 'topup', 10, 10, NULL, NULL, NULL, 0), (2, 7, 1, 'deduct', -1, 9, 3, 'n1', 'k1', 10),
+               (3, 7, 1, 'deduct', -1, 8, 3, 'n2', NULL, 30);
+      -- seq 1 was pruned; 2 and 4 at store 1, 3 and 5 at store 2
+      INSERT INTO outbox (member_id, seq, store_id, code, remaining, ledger_id, created_at) VALUES
+        (7, 2, 1, 0, 9, 2, 10), (7, 3, 2, 4, NULL, NULL, 20), (7, 4, 1, 0, 8, 3, 30), (7, 5, 2, 4, NULL, NULL, 40);
+    `);
+    old.close();
+
+    const db = openSqlite(path);
+    const rows = db.prepare('SELECT store_id AS s, seq, created_at AS t FROM outbox ORDER BY created_at').all();
+    expect(rows).toEqual([
+      { s: 1, seq: 1, t: 10 },
+      { s: 2, seq: 1, t: 20 },
+      { s: 1, seq: 2, t: 30 },
+      { s: 2, seq: 2, t: 40 },
+    ]);
+    expect(db.prepare('SELECT member_id AS m, store_id AS s, last_seq AS n FROM streams ORDER BY store_id').all()).toEqual([
+      { m: 7, s: 1, n: 2 },
+      { m: 7, s: 2, n: 2 },
+    ]);
+    expect(db.prepare('SELECT merchant_id AS m, key, qr_nonce AS nonce, store_id AS s, seq FROM idempotency').all()).toEqual([
+      { m: 3, key: 'k1', nonce: 'n1', s: 1, seq: 1 },
+    ]);
+    const columns = (table: string) => (db.pragma(`table_info(${table})`) as Array<{ name: string }>).map((c) => c.name);
+    expect(columns('members')).not.toContain('last_seq');
+    expect(columns('ledger')).not.toContain('idempotency_key');
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'epoch'").pluck().get()).toMatch(/^[0-9a-f]{16}$/);
+    db.close();
+  });
+});
+
+/** A copy of the committed migrations folder whose journal ends at `lastTag`. */
+function migrationsUpTo(dir: string, lastTag: string): string {
+  const source = join(import.meta.dirname, '../../../drizzle');
+  cpSync(source, dir, { recursive: true });
+  const journalPath = join(dir, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ tag: string }> };
+  const end = journal.entries.findIndex((e) => e.tag === lastTag);
+  journal.entries = journal.entries.slice(0, end + 1);
+  writeFileSync(journalPath, JSON.stringify(journal));
+  return dir;
+}

@@ -1,0 +1,26 @@
+import type { AccountStore } from './accounts.js';
+import type { AuditReport } from './audit.js';
+import type { CardStore } from './cards.js';
+import type { StreamStore } from './streams.js';
+
+/**
+ * Everything scanpush keeps, split by concern. An engine (SQLite today) implements all three over one
+ * database and must pass the contract suite in `storage/contract/`. Nothing outside `storage/` knows
+ * which engine it talks to.
+ */
+export interface Storage {
+  accounts: AccountStore;
+  cards: CardStore;
+  streams: StreamStore;
+  /** Checks the engine's invariants over the whole database (see Audit); read-only. */
+  audit(): Promise<AuditReport>;
+  /** Whether the database answers; for health checks. */
+  ping(): Promise<void>;
+  /** Writes what is queued, then closes. */
+  close(): Promise<void>;
+}
+
+export type { AccountStore } from './accounts.js';
+export type { AuditReport } from './audit.js';
+export type { CardStore, ScanAttempt, ScanRecord } from './cards.js';
+export type { StreamEntry, StreamStore } from './streams.js';
