@@ -2,42 +2,49 @@ import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES as REASONS } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ApiErrorCode, ErrorBody } from '@scanpush/shared';
-import { SOCKET_PATH_PREFIX, parseSocketPath } from '@scanpush/shared';
+import { SOCKET_PATH_PREFIX, isEpoch, parseSocketPath } from '@scanpush/shared';
 import { bearerToken, hashSecret } from '../core/credentials.js';
-import type { Repository } from '../db/repository.js';
+import type { AccountStore } from '../storage/accounts.js';
+import type { ResumePosition } from './stream-reader.js';
 
-
+/** Who may open the socket, and which stream it carries: the member's results at the store. */
 export interface UpgradeGrant {
   memberId: number;
   storeId: number;
   sessionId: number;
-  /** Structured dialect: the last seq the client has seen, given as `?after=` instead of a resume frame. */
-  after?: number;
+  /** Structured dialect: the position given as `?epoch=&after=` instead of a resume frame. */
+  resume?: ResumePosition;
 }
 
 export type UpgradeDecision = { ok: true; grant: UpgradeGrant } | { ok: false; status: number; code: ApiErrorCode; message: string };
 
+const SEQ = /^(0|[1-9]\d{0,15})$/;
+
 /**
- * Decides an upgrade from the request alone, before any handshake: 400 malformed ids, 401 no or bad
- * session, 403 another member's session, 404 unknown store. The session token comes from
- * `Authorization: Bearer …` or, for browsers that cannot set headers, `?token=`.
+ * Decides an upgrade from the request alone, before any handshake, in this order: 404 not the socket
+ * path, 400 not a websocket upgrade, malformed ids or a malformed `?after=` / `?epoch=` (`epoch` needs
+ * `after`), 401 no or bad session, 403 another member's session, 404 unknown store. The session token
+ * comes from `Authorization: Bearer …` or, for browsers that cannot set headers, `?token=`.
  */
-export async function authorizeUpgrade(req: IncomingMessage, repo: Repository, now: number): Promise<UpgradeDecision> {
+export async function authorizeUpgrade(req: IncomingMessage, accounts: Pick<AccountStore, 'findSession' | 'getStore'>, now: number): Promise<UpgradeDecision> {
   const url = new URL(req.url ?? '/', 'http://upgrade.invalid');
   if (!url.pathname.startsWith(SOCKET_PATH_PREFIX)) return deny(404, 'NOT_FOUND', 'No WebSocket endpoint at this path');
   if (req.headers.upgrade?.toLowerCase() !== 'websocket') return deny(400, 'VALIDATION_FAILED', 'Upgrade must be websocket');
   const path = parseSocketPath(url.pathname);
   if (!path.ok) return deny(400, 'VALIDATION_FAILED', path.reason);
   const afterText = url.searchParams.get('after');
-  if (afterText !== null && !/^(0|[1-9]\d{0,15})$/.test(afterText)) return deny(400, 'VALIDATION_FAILED', 'after must be a sequence number');
+  const epoch = url.searchParams.get('epoch');
+  if (afterText !== null && !SEQ.test(afterText)) return deny(400, 'VALIDATION_FAILED', 'after must be a sequence number');
+  if (epoch !== null && !isEpoch(epoch)) return deny(400, 'VALIDATION_FAILED', 'epoch must be 1-64 characters of [A-Za-z0-9_-]');
+  if (epoch !== null && afterText === null) return deny(400, 'VALIDATION_FAILED', 'epoch needs after');
   const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined;
   if (!token) return deny(401, 'UNAUTHORIZED', 'A session token is required');
-  const session = await repo.findSession(hashSecret(token), now);
+  const session = await accounts.findSession(hashSecret(token), now);
   if (!session) return deny(401, 'UNAUTHORIZED', 'Unknown, expired or revoked session token');
-  if (session.memberId !== path.value.memberId) return deny(403, 'FORBIDDEN', "This session belongs to another member");
-  if (!(await repo.getStore(path.value.storeId))) return deny(404, 'NOT_FOUND', 'No such store');
+  if (session.memberId !== path.value.memberId) return deny(403, 'FORBIDDEN', 'This session belongs to another member');
+  if (!(await accounts.getStore(path.value.storeId))) return deny(404, 'NOT_FOUND', 'No such store');
   const grant: UpgradeGrant = { ...path.value, sessionId: session.id };
-  if (afterText !== null) grant.after = Number(afterText);
+  if (afterText !== null) grant.resume = epoch === null ? { after: Number(afterText) } : { epoch, after: Number(afterText) };
   return { ok: true, grant };
 }
 

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { isEpoch } from '@scanpush/shared';
 import type { LongPoll } from '../../push/long-poll.js';
 import { requireMember } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
@@ -9,15 +10,21 @@ import { check, idParam } from '../validation.js';
 const MAX_WAIT_SECONDS = 30;
 
 const query = z.object({
+  storeId: idParam,
+  epoch: z.string().refine(isEpoch, 'must be 1-64 characters of [A-Za-z0-9_-]').optional(),
   after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   wait: z.coerce.number().min(0).max(MAX_WAIT_SECONDS).default(25),
-  storeId: idParam.optional(),
 });
 
+/**
+ * `GET /api/notifications?storeId=ID&epoch=E&after=SEQ&wait=S`: the long-poll over one stream (the
+ * member's results at the store), with the socket's resume rule. Answers NotificationsResponse.
+ */
 export function notificationRoutes(deps: AppDeps, longPoll: LongPoll) {
   return new Hono<AppEnv>().get('/api/notifications', requireMember(deps), async (c) => {
     const q = check(query, c.req.query());
     const { memberId } = c.get('member');
-    return c.json(await longPoll.poll(memberId, q.after, q.wait * 1000, q.storeId, c.req.raw.signal));
+    const position = q.epoch === undefined ? { after: q.after } : { epoch: q.epoch, after: q.after };
+    return c.json(await longPoll.poll({ memberId, storeId: q.storeId, position, waitMs: q.wait * 1000, signal: c.req.raw.signal }));
   });
 }

@@ -1,0 +1,118 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CLOSE_CODES, RETIRED_SUBPROTOCOLS, STRUCTURED_SUBPROTOCOL } from '@scanpush/shared';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { DeliveryConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { AccountStore } from '../storage/accounts.js';
+import type { StreamStore } from '../storage/streams.js';
+import type { Broker } from './broker.js';
+import { structuredDialect } from './dialect-structured.js';
+import { textDialect } from './dialect-text.js';
+import { Hub } from './hub.js';
+import { authorizeUpgrade, refuseUpgrade, type UpgradeGrant } from './upgrade.js';
+
+/** Largest inbound frame; clients only send small control frames. A larger one closes with 1009. */
+const MAX_FRAME_BYTES = 4096;
+
+export interface PushServerDeps {
+  accounts: Pick<AccountStore, 'findSession' | 'getStore'>;
+  streams: StreamStore;
+  broker: Broker;
+  logger: Logger;
+  metrics: Metrics;
+  now: () => number;
+  heartbeatMs: number;
+  delivery: DeliveryConfig;
+  /**
+   * The clock the publisher stamps PushEvent.committedAt with (core/scan.ts's `preciseNow`); the push
+   * latency is this clock at the write minus committedAt. Default: wallClockMs from broker.ts.
+   */
+  wallClock?: () => number;
+}
+
+/** The member push endpoint, `/webSocket/{userId}/{carwashId}`, as the composition root sees it. */
+export interface PushServer {
+  /** The HTTP server's `upgrade` listener. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes the member's sockets of one session (or of all its sessions) with SESSION_REVOKED; answers how many. */
+  closeMember(memberId: number, sessionId?: number): number;
+  /** Open member sockets (the seed's 当前在线用户数量). */
+  openSockets(): number;
+  /** Refuses new upgrades (503), closes every socket with 1001, writes pending delivery marks. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Accepts member sockets: authorizes the upgrade before any handshake (upgrade.ts), completes it with
+ * `ws`, picks the dialect from the subprotocol and hands the socket to the hub as a connection. The only
+ * module that knows `ws`. A client offering only a retired subprotocol is accepted with it, to be told
+ * PROTOCOL_RETIRED (4004, do not reconnect) rather than fail as a bare handshake it would retry.
+ */
+export function createPushServer(deps: PushServerDeps): PushServer {
+  const { accounts, metrics, logger, now } = deps;
+  const hub = new Hub(deps);
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: MAX_FRAME_BYTES,
+    // Pushes are a few hundred bytes: compression costs memory per socket and CPU per frame for nothing.
+    perMessageDeflate: false,
+    handleProtocols: (offered) => {
+      if (offered.has(STRUCTURED_SUBPROTOCOL)) return STRUCTURED_SUBPROTOCOL;
+      return RETIRED_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false;
+    },
+  });
+  let closing = false;
+
+  function accept(ws: WebSocket, grant: UpgradeGrant): void {
+    if (RETIRED_SUBPROTOCOLS.includes(ws.protocol)) {
+      const { code, reason } = CLOSE_CODES.PROTOCOL_RETIRED;
+      ws.close(code, reason);
+      metrics.disconnects.inc({ reason: 'protocol_retired' });
+      return;
+    }
+    const dialect = ws.protocol === STRUCTURED_SUBPROTOCOL ? structuredDialect : textDialect;
+    metrics.connects.inc({ dialect: dialect.name });
+    const conn = hub.connect(grant, ws, dialect);
+    ws.on('pong', () => conn.pong());
+    ws.on('message', (data, isBinary) => conn.receive(String(data), isBinary));
+    ws.on('error', (err) => conn.socketError(err));
+    ws.on('close', (code) => conn.socketClosed(code));
+  }
+
+  return {
+    handleUpgrade(req, socket, head) {
+      // Until ws takes the socket over (it adds its own listener). Removed then: its closure shares a
+      // context with `req`, and kept, it held every socket's upgrade request alive (1.2 KB each).
+      const onError = () => socket.destroy();
+      socket.on('error', onError);
+      if (closing) return refuseUpgrade(socket, 503, 'UNAVAILABLE', 'Server is shutting down');
+      authorizeUpgrade(req, accounts, now()).then(
+        (decision) => {
+          if (!decision.ok) {
+            metrics.upgradeRefusals.inc({ status: String(decision.status) });
+            return refuseUpgrade(socket, decision.status, decision.code, decision.message);
+          }
+          if (socket.destroyed || closing) return socket.destroy();
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            socket.off('error', onError);
+            accept(ws, decision.grant);
+          });
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'upgrade failed');
+          refuseUpgrade(socket, 500, 'INTERNAL', 'Internal error');
+        },
+      );
+    },
+    closeMember: (memberId, sessionId) => hub.closeMember(memberId, sessionId),
+    openSockets: () => hub.size,
+    async shutdown() {
+      closing = true;
+      await hub.shutdown();
+      wss.close();
+    },
+  };
+}
