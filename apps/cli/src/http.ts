@@ -1,4 +1,4 @@
-import type { ErrorBody, ScanResult } from '@scanpush/shared';
+import { decodeErrorBody, type ErrorBody, type ScanResult } from '@scanpush/shared';
 import { CliError } from './errors.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -75,11 +75,12 @@ export class ApiClient {
       if (json === undefined) throw new CliError(`${url} answered ${response.status} with a body that is not JSON`);
       return json as T;
     }
-    const error = isErrorBody(json) ? json.error : undefined;
-    if (!error) {
+    const decoded = decodeErrorBody(json);
+    if (!decoded.ok) {
       throw new CliError(`${url} answered ${response.status} ${response.statusText}`.trimEnd());
     }
-    throw new ApiError(response.status, error.code, error.message, json as ErrorBody, error.result);
+    const { error } = decoded.value;
+    throw new ApiError(response.status, error.code, error.message, decoded.value, error.result);
   }
 }
 
@@ -89,15 +90,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isErrorBody(value: unknown): value is ErrorBody {
-  if (typeof value !== 'object' || value === null) return false;
-  const error = (value as { error?: unknown }).error;
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    typeof (error as { message?: unknown }).message === 'string'
-  );
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { parseId } from '@scanpush/shared';
+import { MERCHANT_KEY_PREFIX, parseId } from '@scanpush/shared';
 import { CliError } from './errors.js';
 
 // The one place that names environment variables; commander reads them for the options declared here.
@@ -31,7 +31,7 @@ export function serverOption(): Option {
 }
 
 export function merchantKeyOption(): Option {
-  return new Option('--key <key>', 'merchant key (spk_…)').env(MERCHANT_KEY_ENV).makeOptionMandatory();
+  return new Option('--key <key>', `merchant key (${MERCHANT_KEY_PREFIX}…)`).env(MERCHANT_KEY_ENV).makeOptionMandatory();
 }
 
 /** Options shared by the member commands (`qr`, `listen`). */

@@ -2,14 +2,13 @@ import { readFile } from 'node:fs/promises';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import QRCode, { type QRCodeSegment } from 'qrcode';
+import { isQrAlphanumeric } from '@scanpush/shared';
 import { CliError } from './errors.js';
 
-// The QR alphanumeric set. Scanpush tokens (upper-case base32 after `SP`) are made of it, so the code
-// stays in alphanumeric mode: smaller than byte mode and what the mini-program's encoder produces.
-const ALPHANUMERIC = /^[0-9A-Z $%*+\-./:]+$/;
-
+// Scanpush tokens (upper-case base32 after `SP`) are all in the QR alphanumeric set, so the code stays in
+// alphanumeric mode: smaller than byte mode and what the mini-program's encoder produces.
 function segments(text: string): QRCodeSegment[] | string {
-  return ALPHANUMERIC.test(text) ? [{ data: text, mode: 'alphanumeric' }] : text;
+  return isQrAlphanumeric(text) ? [{ data: text, mode: 'alphanumeric' }] : text;
 }
 
 /** The QR drawn with terminal characters (two rows per line), ending with a newline. */

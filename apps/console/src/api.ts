@@ -1,4 +1,4 @@
-import type { ErrorBody } from '@scanpush/shared';
+import { decodeErrorBody, type ErrorBody } from '@scanpush/shared';
 
 /**
  * A request the server refused (`body` is its one error shape) or that never got an answer
@@ -41,13 +41,9 @@ export async function api<T>(
     parsed = undefined;
   }
   if (res.ok) return parsed as T;
-  const body = isErrorBody(parsed) ? parsed : undefined;
+  const decoded = decodeErrorBody(parsed);
+  const body = decoded.ok ? decoded.value : undefined;
   throw new ApiFailure(res.status, body?.error.code ?? `HTTP_${res.status}`, body);
-}
-
-function isErrorBody(value: unknown): value is ErrorBody {
-  const error = (value as { error?: { code?: unknown } } | undefined)?.error;
-  return typeof error?.code === 'string';
 }
 
 /** An Idempotency-Key from getRandomValues, which (unlike randomUUID) also works on plain-HTTP LAN pages. */

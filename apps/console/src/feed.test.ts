@@ -2,9 +2,10 @@ import type { ResultMessage } from '@scanpush/shared';
 import { describe, expect, it } from 'vitest';
 import { Feed } from './feed.js';
 
-function result(seq: number, remaining = 10 - seq): ResultMessage {
+function result(seq: number, epoch = 'e1', remaining = 10 - seq): ResultMessage {
   return {
     type: 'result',
+    epoch,
     seq,
     code: 0,
     name: 'OK',
@@ -18,36 +19,33 @@ function result(seq: number, remaining = 10 - seq): ResultMessage {
   };
 }
 
+const seqs = (feed: Feed) => feed.entries.map((e) => `${e.epoch}:${e.seq}`);
+
 describe('Feed', () => {
-  it('takes results in seq order, newest first', () => {
-    const feed = new Feed();
-    expect([1, 2, 3].map((seq) => feed.add(result(seq)))).toEqual([true, true, true]);
-    expect(feed.entries.map((e) => e.seq)).toEqual([3, 2, 1]);
-    expect(feed.lastSeq).toBe(3);
+  it('shows results newest first, keeping at most its limit', () => {
+    const feed = new Feed(2);
+    for (const seq of [1, 2, 3]) feed.add(result(seq));
+    expect(seqs(feed)).toEqual(['e1:3', 'e1:2']);
   });
 
-  it('drops a replayed result it has shown, and an older one arriving late', () => {
-    const feed = new Feed();
-    feed.add(result(1));
+  it('starts from the saved results', () => {
+    const feed = new Feed(30, [result(2), result(1)]);
     feed.add(result(3));
-    expect(feed.add(result(3))).toBe(false);
-    expect(feed.add(result(2))).toBe(false);
-    expect(feed.add(result(1))).toBe(false);
-    expect(feed.entries.map((e) => e.seq)).toEqual([3, 1]);
-    expect(feed.lastSeq).toBe(3);
+    expect(seqs(feed)).toEqual(['e1:3', 'e1:2', 'e1:1']);
   });
 
-  it('skips gaps: seqs are per member across stores, so another store takes the missing numbers', () => {
-    const feed = new Feed();
-    expect(feed.add(result(5))).toBe(true);
-    expect(feed.add(result(9))).toBe(true);
-    expect(feed.lastSeq).toBe(9);
+  it('clears the rows of another history when a result of a new epoch arrives', () => {
+    const feed = new Feed(30, [result(5, 'old'), result(4, 'old')]);
+    feed.add(result(1, 'new'));
+    feed.add(result(2, 'new'));
+    expect(seqs(feed)).toEqual(['new:2', 'new:1']);
   });
 
-  it('starts after a seq it was given, and keeps at most its limit', () => {
-    const feed = new Feed(2, 4);
-    expect(feed.add(result(4))).toBe(false);
-    for (const seq of [5, 6, 7]) feed.add(result(seq));
-    expect(feed.entries.map((e) => e.seq)).toEqual([7, 6]);
+  it('clears them on entering a new epoch with nothing retained, and keeps them in the same one', () => {
+    const feed = new Feed(30, [result(5, 'old')]);
+    feed.enter('old');
+    expect(seqs(feed)).toEqual(['old:5']);
+    feed.enter('new');
+    expect(seqs(feed)).toEqual([]);
   });
 });

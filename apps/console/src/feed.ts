@@ -1,42 +1,38 @@
-import { SeqCursor, type ResultMessage } from '@scanpush/shared';
+import type { ResultMessage } from '@scanpush/shared';
 
 /**
- * The member's feed of pushed results, newest first. Delivery is at-least-once (a resume may replay
- * what a live push already brought), so a result is taken only when the cursor says it is new: each
- * result is shown once, and `lastSeq` is what the client resumes after and acknowledges.
+ * The results shown for one member stream (one member at one store), newest first, at most `limit`.
+ * It takes what the stream client hands over: PushClient has already dropped repeats (see
+ * @scanpush/client), so each result arrives here once.
  */
 export class Feed {
-  private readonly items: ResultMessage[] = [];
-  private readonly cursor: SeqCursor;
+  private items: ResultMessage[];
 
   constructor(
     private readonly limit = 30,
-    seq = 0,
+    items: readonly ResultMessage[] = [],
   ) {
-    this.cursor = new SeqCursor(seq);
+    this.items = items.slice(0, limit);
   }
 
-  /** The highest seq taken (or the server's head after `synced`); 0 before any. */
-  get lastSeq(): number {
-    return this.cursor.lastSeq;
-  }
-
-  /** Newest first, at most `limit`. */
+  /** Newest first. */
   get entries(): readonly ResultMessage[] {
     return this.items;
   }
 
-  /** Takes a result; false (and nothing changes) when its seq was taken already or is older. */
-  add(message: ResultMessage): boolean {
-    if (!this.cursor.isNew(message.seq)) return false;
-    this.cursor.shown(message.seq);
+  /**
+   * Takes a new result. One of another epoch than the entries' clears them first: the server's history
+   * changed (a restored or new database), its seqs started over, and the old rows belong to no history
+   * it still has.
+   */
+  add(message: ResultMessage): void {
+    this.enter(message.epoch);
     this.items.unshift(message);
     if (this.items.length > this.limit) this.items.length = this.limit;
-    return true;
   }
 
-  /** Applies the server's `synced.lastSeq`; true when the server went back (a restored database). */
-  synced(lastSeq: number): boolean {
-    return this.cursor.synced(lastSeq);
+  /** Keeps the entries only if they are of `epoch` (see `add`); `synced` of a new history calls it too. */
+  enter(epoch: string): void {
+    if (this.items[0] && this.items[0].epoch !== epoch) this.items = [];
   }
 }

@@ -1,9 +1,8 @@
 import type { CardView, LedgerEntry, QrResponse, ResultMessage, SessionResponse } from '@scanpush/shared';
 import { api, ApiFailure } from './api.js';
 import { byId, clock, dateTime, el, show } from './dom.js';
-import { Feed } from './feed.js';
 import { explainError, explainResult } from './messages.js';
-import { PushSocket, type ConnectionState } from './push-socket.js';
+import { MemberStream } from './member-stream.js';
 import { QrView } from './qr-view.js';
 import { load, save } from './storage.js';
 
@@ -14,10 +13,7 @@ interface Session {
   memberId: number;
   storeId: number;
   token: string;
-  feed: Feed;
-  socket: PushSocket;
-  /** False while a (re)connect replays what was missed: those results are old news for the card and QR. */
-  live: boolean;
+  stream: MemberStream;
 }
 
 /**
@@ -66,17 +62,15 @@ export class MemberPanel {
       memberId,
       storeId,
       token,
-      feed: new Feed(),
-      live: false,
-      socket: new PushSocket({
+      stream: new MemberStream({
         memberId,
         storeId,
-        sessionToken: token,
-        lastSeq: () => session.feed.lastSeq,
-        onResult: (message) => this.onResult(session, message),
-        onSynced: (lastSeq) => session.feed.synced(lastSeq),
-        onState: (state) => this.onState(session, state),
-        mayRetry: async () => (await this.sessionValid(session)) !== false,
+        token,
+        sessionValid: () => this.sessionValid(session),
+        onResult: (message, live) => this.onResult(session, message, live),
+        onSynced: () => this.onSynced(session),
+        onConnection: (kind, text) => this.onConnection(session, kind, text),
+        onNotice: (text) => this.onNotice(session, text),
       }),
     };
     this.session = session;
@@ -84,22 +78,25 @@ export class MemberPanel {
     show(this.body, true);
     byId('card-store').textContent = `${card.storeName}（门店 ${storeId}）· 会员 ${memberId}`;
     this.showRemaining(card.remaining);
+    this.onNotice(session, undefined);
     this.renderFeed(session);
-    session.socket.start();
+    session.stream.start();
     await Promise.all([this.refreshQr(), this.loadHistory(session)]);
   }
 
   private logout(): void {
-    this.session?.socket.stop();
+    this.session?.stream.stop();
     this.session = undefined;
     this.qr.stop();
     window.clearTimeout(this.qrRetry);
   }
 
-  private onResult(session: Session, message: ResultMessage): void {
-    if (session !== this.session || !session.feed.add(message)) return;
+  /** A result the stream shows for the first time (it arrives on this store's socket only). */
+  private onResult(session: Session, message: ResultMessage, live: boolean): void {
+    if (session !== this.session) return;
     this.renderFeed(session);
-    if (!session.live || message.storeId !== session.storeId) return;
+    // A replayed result is old news for the card and the QR: `onSynced` reloads the card once instead.
+    if (!live) return;
     if (message.remaining !== null) this.showRemaining(message.remaining);
     // The QR on screen was just scanned (it is one-time): replace it now rather than at its expiry.
     this.qr.markStale();
@@ -107,17 +104,26 @@ export class MemberPanel {
     void this.loadHistory(session);
   }
 
-  private onState(session: Session, state: ConnectionState): void {
+  private onSynced(session: Session): void {
     if (session !== this.session) return;
-    session.live = state.kind === 'live';
+    this.renderFeed(session);
+    // Results missed while away may have changed the card.
+    void this.reloadCard(session);
+    void this.loadHistory(session);
+  }
+
+  private onConnection(session: Session, kind: string, text: string): void {
+    if (session !== this.session) return;
     const conn = byId('conn');
-    conn.dataset.kind = state.kind;
-    conn.textContent = connectionText(state);
-    if (state.kind === 'live') {
-      // Results missed while away may have changed the card.
-      void this.reloadCard(session);
-      void this.loadHistory(session);
-    }
+    conn.dataset.kind = kind;
+    conn.textContent = text;
+  }
+
+  private onNotice(session: Session, text: string | undefined): void {
+    if (session !== this.session) return;
+    const notice = byId('stream-notice');
+    notice.textContent = text ?? '';
+    show(notice, text !== undefined);
   }
 
   /** Fetches and draws a fresh QR; one request at a time, retried while the server cannot be reached. */
@@ -177,7 +183,7 @@ export class MemberPanel {
   }
 
   private renderFeed(session: Session): void {
-    const items = session.feed.entries.map(feedRow);
+    const items = session.stream.feed.entries.map(feedRow);
     byId('feed').replaceChildren(...(items.length ? items : [el('li', 'empty', '还没有消息')]));
   }
 
@@ -202,27 +208,6 @@ async function findCard(token: string, storeId: number): Promise<CardView | unde
 
 function isId(value: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= 0xffffffff;
-}
-
-function connectionText(state: ConnectionState): string {
-  switch (state.kind) {
-    case 'connecting':
-      return state.attempt > 1 ? `重新连接中（第 ${state.attempt} 次）…` : '连接中…';
-    case 'syncing':
-      return '同步中…';
-    case 'live':
-      return state.complete ? '已连接，实时接收' : '已连接（离线太久，部分旧消息已过期）';
-    case 'waiting':
-      return `连接断开（${state.closeCode}），${Math.ceil(state.retryInMs / 1000)} 秒后重连`;
-    case 'closed':
-      return closedText(state.closeName);
-  }
-}
-
-function closedText(name: string): string {
-  if (name === 'SESSION_REVOKED' || name === 'SESSION_INVALID') return '连接已关闭：登录已失效，请重新登录';
-  if (name === 'REPLACED') return '连接已关闭：同一会员打开的页面太多，本页已被替换';
-  return `连接已关闭（${name}）`;
 }
 
 function feedRow(message: ResultMessage): HTMLLIElement {

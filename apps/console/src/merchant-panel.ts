@@ -1,4 +1,4 @@
-import type { ScanResponse, ScanResult } from '@scanpush/shared';
+import { isMerchantKey, type ScanResponse, type ScanResult } from '@scanpush/shared';
 import { api, ApiFailure, newRequestKey } from './api.js';
 import { CameraError, CameraScanner } from './camera-scanner.js';
 import { byId, clock, show } from './dom.js';
@@ -77,6 +77,8 @@ export class MerchantPanel {
   private async scan(qr: string, source: Source): Promise<void> {
     const key = this.keyInput.value.trim();
     if (!key) return this.showLocal('NO_KEY', source);
+    // The shared key form: a mistyped key is told apart from a wrong one without asking the server.
+    if (!isMerchantKey(key)) return this.showLocal('BAD_KEY', source);
     try {
       const answer = await api<ScanResponse>('/api/scans', {
         bearer: key,

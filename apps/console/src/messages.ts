@@ -40,7 +40,6 @@ const API_SENTENCES: Record<ApiErrorName, string> = {
   UNAUTHORIZED: '身份验证失败：密钥或登录无效、已过期或已被停用。',
   FORBIDDEN: '没有权限进行这项操作。',
   NOT_FOUND: '找不到要访问的内容。',
-  CONFLICT: '该数据已经存在。',
   IDEMPOTENCY_KEY_REUSED: '请求编号与另一个二维码重复，请重新扫码。',
   WECHAT_LOGIN_FAILED: '微信登录失败。',
   RATE_LIMITED: '操作太频繁，请稍后再试。',
@@ -52,6 +51,7 @@ const API_SENTENCES: Record<ApiErrorName, string> = {
 const LOCAL_SENTENCES = {
   NETWORK: '无法连接服务器，请检查网络或服务器是否在运行。',
   NO_KEY: '请先填写商户密钥。',
+  BAD_KEY: '商户密钥格式不对：应为 spk_ 开头的密钥（服务器第一次启动时打印的 “Demo merchant key”）。',
   NO_QR_FOUND: '图片中没有找到二维码，请换一张更清晰的图片。',
   BAD_IMAGE: '无法读取这个文件，请选择 PNG 或 JPEG 图片。',
   EMPTY_TOKEN: '请先粘贴二维码内容。',

@@ -1,9 +1,9 @@
 import QRCode, { type QRCodeSegment } from 'qrcode';
+import { isQrAlphanumeric } from '@scanpush/shared';
 import { el } from './dom.js';
 
 // Tokens are `SP` + upper-case base32: all in the QR alphanumeric set, so the code is drawn in
 // alphanumeric mode (smaller than byte mode), as the server and the mini-program draw it.
-const ALPHANUMERIC = /^[0-9A-Z $%*+\-./:]+$/;
 
 /** Seconds before expiry at which a fresh QR is fetched, so staff never scan a dying one. */
 export function refreshLeadSeconds(ttlSeconds: number): number {
@@ -32,7 +32,7 @@ export class QrView {
   }
 
   async show(token: string, ttlSeconds: number): Promise<void> {
-    const segments: QRCodeSegment[] | string = ALPHANUMERIC.test(token) ? [{ data: token, mode: 'alphanumeric' }] : token;
+    const segments: QRCodeSegment[] | string = isQrAlphanumeric(token) ? [{ data: token, mode: 'alphanumeric' }] : token;
     await QRCode.toCanvas(this.canvas, segments, { errorCorrectionLevel: 'M', margin: 4, scale: 6 });
     this.box.replaceChildren(this.canvas);
     this.box.classList.remove('stale');

@@ -1,13 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
-import { closeName, CLOSE_CODES, SeqCursor, shouldReconnect, socketPath } from '@scanpush/shared';
-import { backoffDelay } from '../backoff.js';
-import { protocolsFor, structuredSession, textSession, type ListenOutput, type StructuredState } from '../dialects.js';
+import { PushClient, systemClock, type ConnectionStatus } from '@scanpush/client';
+import { wsConnect } from '@scanpush/client/ws';
+import type { ResultMessage } from '@scanpush/shared';
 import { CliError } from '../errors.js';
 import { ApiClient } from '../http.js';
+import { terminalOutput, describeEnd, type ListenOutput } from '../listen-output.js';
 import { countArg, memberOptions, seqArg, serverBase, type MemberOptions } from '../options.js';
 import { memberSession } from '../session.js';
-import { connectOnce, type ConnectionEnd } from '../socket.js';
+import { listenText } from '../text-listen.js';
 
 interface ListenOptions extends MemberOptions {
   server: string;
@@ -17,87 +17,109 @@ interface ListenOptions extends MemberOptions {
   json?: boolean;
 }
 
-// A connection that stayed up this long was healthy: the next failure starts the backoff afresh.
-const STABLE_MS = 10_000;
-
-/** `scanpush listen`: the member's push socket, as the mini-program keeps it open. */
+/** `scanpush listen`: the member's push socket for one store, as the mini-program keeps it open. */
 export function listenCommand(): Command {
   const command = new Command('listen').description("open a member's push socket and print each result");
   for (const option of memberOptions()) command.addOption(option);
   return command
-    .option('--text', "speak the seed's text dialect instead of scanpush.v1")
+    .option('--text', "speak the seed's text dialect instead of scanpush.v2")
     .addOption(new Option('--count <n>', 'exit 0 after printing n results').argParser(countArg))
-    .addOption(new Option('--after <seq>', 'also print retained results after this seq (default: only new ones)').argParser(seqArg).conflicts('text'))
+    .addOption(new Option('--after <seq>', "also print retained results after this seq of the server's current history (default: only new ones)").argParser(seqArg).conflicts('text'))
     .option('--json', 'print one JSON line per message')
     .action(async (_options: unknown, cmd: Command) => {
       const options = cmd.optsWithGlobals<ListenOptions>();
-      const base = serverBase(options.server);
-      const token = await memberSession(new ApiClient(base), options.user, options.token);
-      await listen(options, socketUrl(base, options.user, options.store), token);
+      const server = serverBase(options.server);
+      const token = await memberSession(new ApiClient(server), options.user, options.token);
+      const output = terminalOutput(options.json === true);
+      const aborter = new AbortController();
+      const onSigint = () => {
+        process.exitCode = 130;
+        aborter.abort();
+      };
+      process.once('SIGINT', onSigint);
+      try {
+        const stream = { server, memberId: options.user, storeId: options.store, token, count: options.count ?? Infinity, signal: aborter.signal };
+        if (options.text) await listenText(stream, output);
+        else await listenStructured({ ...stream, after: options.after }, output);
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
     });
 }
 
-function socketUrl(base: string, user: number, store: number): string {
-  return `${base.replace(/^http/, 'ws')}${socketPath(user, store)}`;
+interface StructuredListen {
+  server: string;
+  memberId: number;
+  storeId: number;
+  token: string;
+  count: number;
+  /** Print the first replay's results above this seq; undefined: none of them. */
+  after: number | undefined;
+  signal: AbortSignal;
 }
 
-async function listen(options: ListenOptions, url: string, token: string): Promise<void> {
-  let shown = 0;
-  const output: ListenOutput = {
-    json: options.json === true,
-    printed: () => ++shown >= (options.count ?? Infinity),
-  };
-  const state: StructuredState = { cursor: options.after === undefined ? undefined : new SeqCursor(options.after) };
-  const aborter = new AbortController();
-  const onSigint = () => {
-    process.exitCode = 130;
-    aborter.abort();
-  };
-  process.once('SIGINT', onSigint);
-  try {
-    let attempt = 0;
+/**
+ * `scanpush.v2` through the client library: resume, dedupe, backoff, heartbeat and close policy are
+ * PushClient's. The listener starts with no position: the first replay is the history retained before it
+ * started, printed only above `--after`; every later replay (after a reconnect) is what it missed.
+ * Resolves after `count` results or SIGINT; rejects with the one-line reason when the server says not to
+ * come back, or when the very first connection fails (more likely a wrong --server than an outage).
+ */
+function listenStructured(options: StructuredListen, output: ListenOutput): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let printed = 0;
+    let everSynced = false;
     let everOpen = false;
-    for (;;) {
-      const session = options.text ? textSession(output) : structuredSession(state, output);
-      const end = await connectOnce({ url, token, protocols: protocolsFor(options.text === true), signal: aborter.signal }, session);
-      if (end.kind === 'done') return;
-      everOpen ||= end.kind === 'closed';
-      // Before the first open, a failure is more likely a wrong --server than an outage: say so and stop.
-      const stop = everOpen ? finalReason(end) : (finalReason(end) ?? describeEnd(end));
-      if (stop) throw new CliError(stop);
-      if (end.kind === 'closed' && end.openMs >= STABLE_MS) attempt = 0;
-      const delay = backoffDelay(attempt++);
-      process.stderr.write(`scanpush: ${describeEnd(end)}; reconnecting in ${(delay / 1000).toFixed(1)} s\n`);
-      try {
-        await sleep(delay, undefined, { signal: aborter.signal });
-      } catch {
-        return;
+    let opened = false;
+    let finished = false;
+    const finish = (error?: CliError) => {
+      if (finished) return;
+      finished = true;
+      options.signal.removeEventListener('abort', onAbort);
+      client.stop();
+      if (error) reject(error);
+      else resolve();
+    };
+    const onAbort = () => finish();
+    const print = (result: ResultMessage) => {
+      output.line(output.json ? JSON.stringify(result) : result.text);
+      if (++printed >= options.count) finish();
+    };
+    const ended = (status: ConnectionStatus) => {
+      const why = describeEnd(status, opened);
+      if (status.state === 'stopped') {
+        finish(new CliError(status.refusedStatus === undefined && opened ? `socket closed by the server: ${why}` : why));
+      } else if (!everOpen) {
+        finish(new CliError(why));
+      } else {
+        output.note(`${why}; reconnecting in ${((status.retryInMs ?? 0) / 1000).toFixed(1)} s`);
       }
-    }
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-  }
-}
-
-/** The reason to stop trying, or undefined when another attempt may succeed. */
-function finalReason(end: Exclude<ConnectionEnd, { kind: 'done' }>): string | undefined {
-  // 400, 401, 403, 404 will not change by asking again; 429 and 5xx may.
-  if (end.kind === 'refused' && end.status < 500 && end.status !== 429) return describeEnd(end);
-  if (end.kind === 'closed' && !shouldReconnect(end.code)) return `socket closed by the server: ${describeEnd(end)}`;
-  return undefined;
-}
-
-function describeEnd(end: Exclude<ConnectionEnd, { kind: 'done' }>): string {
-  switch (end.kind) {
-    case 'refused':
-      return `socket refused: ${end.status} ${end.reason}`;
-    case 'failed':
-      return `cannot connect: ${end.reason}`;
-    case 'closed': {
-      const name = closeName(end.code);
-      const meaning = name ? CLOSE_CODES[name].reason : end.code === 1006 ? 'connection lost' : 'unknown close code';
-      const said = end.reason && end.reason !== meaning ? ` (${end.reason})` : '';
-      return `${end.code} ${meaning}${said}`;
-    }
-  }
+    };
+    const client = new PushClient({
+      connect: wsConnect(options),
+      clock: systemClock,
+      onResult: (result, { replayed }) => {
+        if (finished) return;
+        const history = replayed && !everSynced;
+        if (!history || (options.after !== undefined && result.seq > options.after)) print(result);
+      },
+      onSynced: ({ position, complete, resynced }) => {
+        if (finished) return;
+        if (resynced) output.note("the server's history changed (a restored database?): showing every result it retains");
+        else if (!complete && (everSynced || options.after !== undefined)) output.note('some results were older than retention and are gone');
+        everSynced = true;
+        if (output.json) output.line(JSON.stringify({ type: 'synced', epoch: position.epoch, lastSeq: position.seq, complete }));
+        output.connected();
+      },
+      onStatus: (status) => {
+        if (finished) return;
+        if (status.state === 'connecting') opened = false;
+        else if (status.state === 'syncing') opened = everOpen = true;
+        else if (status.state === 'waiting' || status.state === 'stopped') ended(status);
+      },
+      onError: (error) => output.note(error instanceof Error ? error.message : String(error)),
+    });
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    client.start();
+  });
 }
