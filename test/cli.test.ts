@@ -7,6 +7,7 @@ import { QR_TOKEN_LENGTH, type CardView, type QrResponse } from '@scanpush/share
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api, devLogin, mintQr, scan } from './helpers/client.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 // The CLI as users run it: the bundled file, in child processes, against the real server in this process.
 // Children are spawned asynchronously: a synchronous spawn would block the server they talk to.
@@ -300,14 +301,15 @@ describe('scanpush listen', () => {
 
   it('reconnects after the connection drops and resumes: a result pushed in the gap is printed exactly once', async () => {
     const member = await newMember(5);
-    const listen = start(['--server', srv.url, 'listen', '--user', String(member), '--store', '2', '--count', '3']);
+    const proxy = await startTcpProxy(srv.port);
+    const listen = start(['--server', proxy.url, 'listen', '--user', String(member), '--store', '2', '--count', '3']);
     await listen.waitFor('stderr', /^connected$/m);
     await scanAs(member);
     await listen.waitFor('stdout', /剩余次数: 4\n/);
     const gapQr = await mintQr(srv.url, await devLogin(srv.url, member));
-    // The server drops the socket without a close frame (what a dead network looks like: 1006), and a
-    // scan commits before the CLI can have reconnected (its first retry waits at least 250 ms).
-    for (const conn of [...srv.server.sockets.registry.ofMember(member)]) conn.ws.terminate();
+    // The network drops the connection (no close frame: 1006), and a scan commits before the CLI can
+    // have reconnected (its first retry waits at least 250 ms).
+    proxy.dropAll();
     expect((await scan(srv.url, srv.demoMerchantKey, gapQr)).status).toBe(200);
     expect(listen.stdout).toBe('0_扣费成功_剩余次数: 4\n');
     await listen.waitFor('stderr', /reconnecting/);
@@ -317,6 +319,7 @@ describe('scanpush listen', () => {
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toBe(['0_扣费成功_剩余次数: 4', '0_扣费成功_剩余次数: 3', '0_扣费成功_剩余次数: 2', ''].join('\n'));
     expect(out.stderr).toMatch(/^scanpush: 1006 connection lost; reconnecting in \d+\.\d s$/m);
+    await proxy.close();
   });
 
   it('stops without reconnecting when the session is revoked (close 4001)', async () => {

@@ -213,12 +213,57 @@ describe('browser console (real Chromium)', () => {
     await expectMemberSaw(page, '扣费成功', '0_扣费成功_剩余次数: 8', 8);
     expect(await page.locator('#feed li').count()).toBe(2);
 
-    // A reload resumes from 0: the server replays both, and live pushes may overlap; each shows once.
+    // A reload shows the saved feed and resumes after its position; a replay overlapping a live push shows once.
     await page.reload();
     await page.locator('#conn[data-kind="live"]').waitFor();
     expect(await page.inputValue('#merchant-key')).toBe(srv.demoMerchantKey);
     await poll(() => page.locator('#feed li').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.seq))).toEqual(['2', '1']);
     expect(await page.locator('#card-remaining').textContent()).toBe('8');
+  });
+
+  it('keeps one stream per store: results at another store never show on this card, and switching shows each once', async () => {
+    srv = await server();
+    const admin = srv.adminToken;
+    const store = await api(srv.url, '/api/admin/stores', { token: admin, body: { name: 'North wash' } });
+    const north = { storeId: store.body.id as number, key: '' };
+    north.key = (await api(srv.url, '/api/admin/merchants', { token: admin, body: { storeId: north.storeId, name: 'North counter' } })).body.key;
+    await api(srv.url, '/api/admin/cards', { token: admin, body: { memberId: 17, storeId: north.storeId, uses: 5 } });
+    const token = await devLogin(srv.url);
+    const scanAt = async (storeId: number, key: string) => expect((await scan(srv.url, key, await mintQr(srv.url, token, storeId))).status).toBe(200);
+    const feed = (page: Page) => page.locator('#feed li[data-seq]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).textContent ?? ''));
+
+    const { page } = await browser();
+    await openConsole(page); // watching store 2
+    await scanAt(north.storeId, north.key); // North's seq 1, while store 2 is watched
+    await scanAt(north.storeId, north.key); // North's seq 2
+    await scanAt(2, srv.demoMerchantKey); // store 2's seq 1
+    await expectMemberSaw(page, '扣费成功', '0_扣费成功_剩余次数: 9', 9);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await feed(page)).toHaveLength(1);
+
+    // Switch to North: both of its results, once, on North's card; nothing of store 2.
+    await page.fill('#store-id', String(north.storeId));
+    await page.click('#login-form button');
+    await poll(() => page.locator('#card-store').textContent()).toContain('North wash');
+    await poll(() => feed(page)).toEqual([expect.stringContaining('剩余次数: 3'), expect.stringContaining('剩余次数: 4')]);
+    expect(await page.locator('#card-remaining').textContent()).toBe('3');
+
+    // Store 2 moves on while North is watched; back at store 2, its own feed resumes: seq 2 once.
+    await scanAt(2, srv.demoMerchantKey);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await feed(page)).toHaveLength(2);
+    await page.fill('#store-id', '2');
+    await page.click('#login-form button');
+    await poll(() => page.locator('#card-store').textContent()).toContain('Demo car wash');
+    await poll(() => feed(page)).toEqual([expect.stringContaining('剩余次数: 8'), expect.stringContaining('剩余次数: 9')]);
+    expect(await page.locator('#card-remaining').textContent()).toBe('8');
+
+    // A reload resumes store 2's stream from its saved position: the same two, each once.
+    await page.reload();
+    await page.locator('#conn[data-kind="live"]').waitFor();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await feed(page)).toEqual([expect.stringContaining('剩余次数: 8'), expect.stringContaining('剩余次数: 9')]);
+    await snapshot(page, '10-two-stores');
   });
 
   it('fetches a fresh QR before the old one expires, counting down', async () => {

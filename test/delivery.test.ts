@@ -1,5 +1,4 @@
-import Database from 'better-sqlite3';
-import { CLOSE_CODES, SeqCursor, formatPushText, type ResultMessage } from '@scanpush/shared';
+import { CLOSE_CODES, RETIRED_SUBPROTOCOLS, formatPushText, type ResultMessage } from '@scanpush/shared';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,7 +19,7 @@ async function setup(env: Record<string, string> = {}) {
     expect(answer.status).toBe(200);
     return answer.body.result as { seq: number; remaining: number };
   };
-  return { srv, token, scanOnce };
+  return { srv, token, scanOnce, epoch: srv.storage.streams.epoch() };
 }
 
 /** Reads result frames until `synced`; answers the results and the synced frame. */
@@ -28,16 +27,16 @@ async function readUntilSynced(socket: TestSocket) {
   const results: ResultMessage[] = [];
   for (;;) {
     const frame = await socket.nextJson();
-    if (frame.type === 'synced') return { results, synced: frame as { lastSeq: number; complete: boolean } };
+    if (frame.type === 'synced') return { results, synced: frame as { epoch: string; lastSeq: number; complete: boolean } };
     results.push(frame);
   }
 }
 
 describe('structured dialect: resume', () => {
   it('replays what the member missed, in order, once, then goes live', async () => {
-    const { srv, token, scanOnce } = await setup();
+    const { srv, token, scanOnce, epoch } = await setup();
     const first = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=0' });
-    expect(await first.nextJson()).toEqual({ type: 'synced', lastSeq: 0, complete: true });
+    expect(await first.nextJson()).toEqual({ type: 'synced', epoch, lastSeq: 0, complete: true });
     await scanOnce();
     expect(await first.nextJson()).toMatchObject({ type: 'result', seq: 1, remaining: 9 });
     first.close();
@@ -46,13 +45,13 @@ describe('structured dialect: resume', () => {
     await scanOnce(); // seq 2, offline
     await scanOnce(); // seq 3, offline
     const back = await TestSocket.open(srv.wsUrl, { token, structured: true });
-    back.ws.send(JSON.stringify({ type: 'resume', after: 1 }));
+    back.ws.send(JSON.stringify({ type: 'resume', epoch, after: 1 }));
     const { results, synced } = await readUntilSynced(back);
     expect(results.map((r) => [r.seq, r.remaining, r.text])).toEqual([
       [2, 8, '0_扣费成功_剩余次数: 8'],
       [3, 7, '0_扣费成功_剩余次数: 7'],
     ]);
-    expect(synced).toEqual({ type: 'synced', lastSeq: 3, complete: true });
+    expect(synced).toEqual({ type: 'synced', epoch, lastSeq: 3, complete: true });
     await scanOnce();
     expect(await back.nextJson()).toMatchObject({ type: 'result', seq: 4, remaining: 6 });
     await back.expectSilence();
@@ -82,46 +81,19 @@ describe('structured dialect: resume', () => {
     socket.close();
   });
 
-  it('tells a client that is ahead of a restored database where to continue, on the socket and on long-poll', async () => {
-    const { srv, token, scanOnce } = await setup();
-    for (let i = 0; i < 5; i++) await scanOnce(); // seqs 1 to 5
-    // What restoring a backup taken after seq 2 leaves behind: the member's head back at 2.
-    const db = new Database(srv.dbPath);
-    db.prepare('DELETE FROM outbox WHERE member_id = 17 AND seq > 2').run();
-    db.prepare('UPDATE members SET last_seq = 2 WHERE id = 17').run();
-    db.close();
-
-    const socket = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=5' });
-    const { results, synced } = await readUntilSynced(socket);
-    expect(results).toEqual([]);
-    expect(synced).toEqual({ type: 'synced', lastSeq: 2, complete: false });
-    const cursor = new SeqCursor(5);
-    expect(cursor.synced(synced.lastSeq)).toBe(true);
-    // The next result takes seq 3 again; a client that kept 5 would have dropped it.
-    expect((await scanOnce()).seq).toBe(3);
-    const live = (await socket.nextJson()) as ResultMessage;
-    expect(live).toMatchObject({ type: 'result', seq: 3 });
-    expect(cursor.isNew(live.seq)).toBe(true);
-    socket.close();
-
-    // Long-poll answers at once (not after the 25 s wait) with where to continue.
-    const poll = await api(srv.url, '/api/notifications?after=5&wait=25', { token });
-    expect(poll.body).toEqual({ results: [], lastSeq: 3, complete: false });
+  it('closes a socket that offers only a retired dialect with 4004, so an old app says to update', async () => {
+    const { srv, token } = await setup();
+    const old = new WebSocket(`${srv.wsUrl}/webSocket/17/2`, [...RETIRED_SUBPROTOCOLS], { headers: { authorization: `Bearer ${token}` } });
+    const closed = await new Promise<{ code: number; reason: string }>((resolve) => old.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    expect(closed).toEqual({ code: CLOSE_CODES.PROTOCOL_RETIRED.code, reason: CLOSE_CODES.PROTOCOL_RETIRED.reason });
   });
 
-  it('says the replay is incomplete when retention pruned what the client asks for', async () => {
-    const { srv, token, scanOnce } = await setup();
-    await scanOnce();
-    await scanOnce();
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(srv.dbPath);
-    db.prepare('DELETE FROM outbox WHERE seq = 1').run(); // as pruning by age would
-    db.close();
+  it('closes a socket that sends an ack: acks left the protocol', async () => {
+    const { srv, token } = await setup();
     const socket = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=0' });
-    const { results, synced } = await readUntilSynced(socket);
-    expect(results.map((r) => r.seq)).toEqual([2]);
-    expect(synced).toEqual({ type: 'synced', lastSeq: 2, complete: false });
-    socket.close();
+    await socket.nextJson(); // synced
+    socket.ws.send(JSON.stringify({ type: 'ack', seq: 1 }));
+    expect((await socket.closed).code).toBe(CLOSE_CODES.BAD_FRAME.code);
   });
 
   it('answers application pings with pongs', async () => {
@@ -155,10 +127,7 @@ describe('text dialect: pending results', () => {
     await again.closed;
     // And later, from the marks in the database.
     await new Promise((r) => setTimeout(r, 300));
-    const db = new Database(srv.dbPath, { readonly: true });
-    const unmarked = db.prepare('SELECT COUNT(*) FROM outbox WHERE member_id = 17 AND delivered_at IS NULL').pluck().get();
-    db.close();
-    expect(unmarked).toBe(0);
+    expect(await srv.storage.streams.undelivered(17, 2, 0, 100)).toEqual([]);
     const third = await TestSocket.open(srv.wsUrl, { token });
     await third.expectSilence();
     third.close();
@@ -224,10 +193,10 @@ describe('liveness and limits', () => {
 
 describe('long-poll fallback', () => {
   it('answers a held poll the moment a scan commits, with the same seq the socket sees', async () => {
-    const { srv, token, scanOnce } = await setup();
+    const { srv, token, scanOnce, epoch } = await setup();
     const socket = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=0' });
     await socket.nextJson(); // synced
-    const held = api(srv.url, '/api/notifications?after=0&wait=20', { token });
+    const held = api(srv.url, `/api/notifications?storeId=2&epoch=${epoch}&after=0&wait=20`, { token });
     let answered = false;
     void held.then(() => (answered = true));
     await new Promise((r) => setTimeout(r, 300));
@@ -236,33 +205,34 @@ describe('long-poll fallback', () => {
     const poll = await held;
     expect(poll.status).toBe(200);
     expect(poll.body.results).toHaveLength(1);
-    expect(poll.body).toMatchObject({ lastSeq: 1, complete: true, results: [{ type: 'result', seq: 1, remaining: 9, text: '0_扣费成功_剩余次数: 9' }] });
+    expect(poll.body).toMatchObject({ epoch, lastSeq: 1, complete: true, results: [{ type: 'result', epoch, seq: 1, remaining: 9, text: '0_扣费成功_剩余次数: 9' }] });
     const pushed = await socket.nextJson();
     expect(pushed).toEqual(poll.body.results[0]);
 
     // Switching from socket to polling: asking after the socket's last seq loses and repeats nothing.
     await scanOnce();
-    const next = await api(srv.url, `/api/notifications?after=${pushed.seq}&wait=5`, { token });
+    const next = await api(srv.url, `/api/notifications?storeId=2&epoch=${epoch}&after=${pushed.seq}&wait=5`, { token });
     expect(next.body.results.map((r: ResultMessage) => r.seq)).toEqual([2]);
-    const none = await api(srv.url, '/api/notifications?after=2&wait=0', { token });
-    expect(none.body).toEqual({ results: [], lastSeq: 2, complete: true });
+    const none = await api(srv.url, `/api/notifications?storeId=2&epoch=${epoch}&after=2&wait=0`, { token });
+    expect(none.body).toEqual({ results: [], epoch, lastSeq: 2, complete: true });
     socket.close();
   });
 
   it('refuses bad parameters and missing sessions in the error shape', async () => {
     const { srv, token } = await setup();
-    expect((await api(srv.url, '/api/notifications?after=-1', { token })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'after' });
-    expect((await api(srv.url, '/api/notifications?after=0&wait=99', { token })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'wait' });
-    expect((await api(srv.url, '/api/notifications?after=0')).status).toBe(401);
+    expect((await api(srv.url, '/api/notifications?storeId=2&after=-1', { token })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'after' });
+    expect((await api(srv.url, '/api/notifications?storeId=2&after=0&wait=99', { token })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'wait' });
+    expect((await api(srv.url, '/api/notifications?storeId=2&epoch=not%20an%20epoch&after=0', { token })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'epoch' });
+    expect((await api(srv.url, '/api/notifications?storeId=2&after=0')).status).toBe(401);
   });
 
   it('lets shutdown answer held polls at once', async () => {
-    const { srv, token } = await setup();
-    const held = api(srv.url, '/api/notifications?after=0&wait=30', { token });
+    const { srv, token, epoch } = await setup();
+    const held = api(srv.url, `/api/notifications?storeId=2&epoch=${epoch}&after=0&wait=30`, { token });
     await new Promise((r) => setTimeout(r, 200));
     const closing = srv.server.close();
     const poll = await held;
-    expect(poll.body).toEqual({ results: [], lastSeq: 0, complete: true });
+    expect(poll.body).toEqual({ results: [], epoch, lastSeq: 0, complete: true });
     await closing;
   });
 });
@@ -286,8 +256,7 @@ describe('metrics', () => {
     const socket = await TestSocket.open(srv.wsUrl, { token, structured: true, query: '?after=0' });
     await socket.nextJson();
     await scanOnce();
-    const result = await socket.nextJson();
-    socket.ws.send(JSON.stringify({ type: 'ack', seq: result.seq }));
+    await socket.nextJson(); // the result
     await scan(srv.url, srv.demoMerchantKey, 'garbage');
     await new Promise((r) => setTimeout(r, 100));
     const after = await read();
@@ -296,7 +265,6 @@ describe('metrics', () => {
     expect(after('scanpush_pushes_sent_total', { dialect: 'structured' })).toBe(1);
     expect(after('scanpush_scan_results_total', { result: 'OK' })).toBe(1);
     expect(after('scanpush_scan_results_total', { result: 'QR_INVALID' })).toBe(1);
-    expect(after('scanpush_acks_total')).toBe(1);
     expect(after('scanpush_push_latency_seconds')).toBe(1);
     socket.close();
     await socket.closed;

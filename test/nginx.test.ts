@@ -124,6 +124,7 @@ describe('through nginx over TLS', () => {
     first.ws.send(encodeMessage({ type: 'resume', after: 0 }));
     const before = await untilSynced(first);
     const lastSeen = before.synced.lastSeq;
+    const epoch = before.synced.epoch;
 
     expect((await scanThrough(s, token)).status).toBe(200);
     const live = decodeServerMessage(await first.next());
@@ -137,13 +138,13 @@ describe('through nginx over TLS', () => {
     expect((await scanThrough(s, token)).status).toBe(200);
 
     const second = await openSocket(s, token, true);
-    second.ws.send(encodeMessage({ type: 'resume', after: lastSeen + 1 }));
+    second.ws.send(encodeMessage({ type: 'resume', epoch, after: lastSeen + 1 }));
     const replay = await untilSynced(second);
     expect(replay.results.map((r) => [r.seq, r.remaining])).toEqual([
       [lastSeen + 2, remainingLive - 1],
       [lastSeen + 3, remainingLive - 2],
     ]);
-    expect(replay.synced).toEqual({ type: 'synced', lastSeq: lastSeen + 3, complete: true });
+    expect(replay.synced).toEqual({ type: 'synced', epoch, lastSeq: lastSeen + 3, complete: true });
     second.close();
     await second.closed;
   });

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { decodeServerMessage, formatPushText, socketPath } from '@scanpush/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QrSigner } from '../apps/server/src/core/qr-signer.js';
@@ -41,7 +40,7 @@ describe('scan → deduct → push', () => {
     const phone = await TestSocket.open(srv.wsUrl, { token });
     const tablet = await TestSocket.open(srv.wsUrl, { token: await devLogin(srv.url, 17) });
     const modern = await TestSocket.open(srv.wsUrl, { token, structured: true });
-    expect(modern.ws.protocol).toBe('scanpush.v1');
+    expect(modern.ws.protocol).toBe('scanpush.v2');
     await scan(srv.url, srv.demoMerchantKey, await mintQr(srv.url, token));
     expect(await phone.next()).toBe('0_扣费成功_剩余次数: 9');
     expect(await tablet.next()).toBe('0_扣费成功_剩余次数: 9');
@@ -120,22 +119,19 @@ describe('scan → deduct → push', () => {
       expect(a.body.error.code).toBe('NO_USES_LEFT');
       expect(a.body.error.result.text).toBe('3_剩余次数不足_剩余次数: 0');
     }
-    const db = new Database(srv.dbPath, { readonly: true });
-    try {
-      const card = db.prepare('SELECT remaining FROM cards WHERE member_id = 17 AND store_id = ?').get(storeId) as { remaining: number };
-      const ledger = db.prepare('SELECT kind, delta, balance_after AS b FROM ledger WHERE member_id = 17 AND store_id = ? ORDER BY id').all(storeId) as Array<{ kind: string; delta: number; b: number }>;
-      expect(card.remaining).toBe(0);
-      expect(ledger).toEqual([
-        { kind: 'topup', delta: 3, b: 3 },
-        { kind: 'deduct', delta: -1, b: 2 },
-        { kind: 'deduct', delta: -1, b: 1 },
-        { kind: 'deduct', delta: -1, b: 0 },
-      ]);
-      const outbox = db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE ledger_id IN (SELECT id FROM ledger WHERE kind = ?)').get('deduct') as { n: number };
-      expect(outbox.n).toBe(3);
-    } finally {
-      db.close();
-    }
+    expect((await srv.storage.cards.getCard(17, storeId))?.remaining).toBe(0);
+    const ledger = (await srv.storage.cards.history(17, storeId, 10)).reverse();
+    expect(ledger.map((e) => [e.kind, e.delta, e.balanceAfter])).toEqual([
+      ['topup', 3, 3],
+      ['deduct', -1, 2],
+      ['deduct', -1, 1],
+      ['deduct', -1, 0],
+    ]);
+    // Every scan is in the member's stream at that store, once: 3 deductions and 17 refusals.
+    const entries = await srv.storage.streams.read(17, storeId, 0, 100);
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(entries.filter((e) => e.ledgerId !== null)).toHaveLength(3);
+    expect((await srv.storage.audit()).problems).toEqual([]);
   });
 
   it('refuses an expired QR and a tampered one, deducting nothing', async () => {

@@ -3,12 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../apps/server/src/config.js';
-import { createSqliteRepository } from '../../apps/server/src/db/repository-sqlite.js';
-import { openSqlite } from '../../apps/server/src/db/sqlite.js';
-import { createLogger } from '../../apps/server/src/logger.js';
-import { createMemoryBroker } from '../../apps/server/src/push/broker-memory.js';
-import { seedDemo } from '../../apps/server/src/seed.js';
-import { startServer as start, type RunningServer } from '../../apps/server/src/server.js';
+import { createScanpush, type Scanpush, type ScanpushParts } from '../../apps/server/src/scanpush.js';
+import type { Storage } from '../../apps/server/src/storage/storage.js';
 
 export interface TestServer {
   url: string;
@@ -20,19 +16,24 @@ export interface TestServer {
   qrSecret: string;
   /** The demo store's merchant key (store 2). */
   demoMerchantKey: string;
-  server: RunningServer;
+  /** The server's own storage, through the project's interfaces only (no SQL): what the tests check. */
+  storage: Storage;
+  server: Scanpush;
   stop(): Promise<void>;
 }
 
 /**
  * The real server, in this process, on an ephemeral port, on a fresh SQLite file in a temp dir, with the
- * demo seeded (member 17, store 2, 10 uses). `env` overrides configuration as the environment would.
+ * demo seeded (member 17, store 2, 10 uses), started through the composition root as main.ts starts it.
+ * `env` overrides configuration as the environment would; `parts` (a clock, say) as the composition root
+ * takes them. `dir` reuses a directory (and its database) of an earlier server.
  */
-export async function startServer(opts: { env?: Record<string, string> } = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'scanpush-test-'));
+export async function startServer(opts: { env?: Record<string, string>; parts?: ScanpushParts; dir?: string } = {}): Promise<TestServer> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'scanpush-test-'));
   const dbPath = join(dir, 'scanpush.db');
   const adminToken = randomBytes(24).toString('base64url');
   const qrSecret = randomBytes(32).toString('base64url');
+  const production = opts.env?.NODE_ENV === 'production';
   const config = loadConfig(
     {
       NODE_ENV: 'test',
@@ -42,17 +43,14 @@ export async function startServer(opts: { env?: Record<string, string> } = {}): 
       QR_SECRET: qrSecret,
       LOG_LEVEL: 'silent',
       SHUTDOWN_GRACE_MS: '2000',
+      // A known demo key, so a test that restarts on the same database can still scan (not in production).
+      ...(production ? {} : { DEMO_MERCHANT_KEY: `spk_1_${randomBytes(18).toString('base64url')}` }),
       ...opts.env,
     },
     () => qrSecret,
   );
-  const logger = createLogger(config.logLevel);
-  const repo = createSqliteRepository(openSqlite(config.databasePath, config.sqliteSynchronous), {
-    onBackgroundError: (err) => logger.error({ err }, 'database background work failed'),
-  });
-  const seeded = await seedDemo(repo, Date.now(), config.demoMerchantKey);
-  if (!seeded) throw new Error('fresh database already had the demo');
-  const server = await start(config, { repo, broker: createMemoryBroker((err) => logger.error({ err })), logger });
+  const server = await createScanpush(config, opts.parts);
+  if (!server.demo && !opts.dir && !production) throw new Error('fresh database already had the demo');
   return {
     url: server.url,
     wsUrl: server.url.replace(/^http/, 'ws'),
@@ -61,11 +59,12 @@ export async function startServer(opts: { env?: Record<string, string> } = {}): 
     dbPath,
     adminToken,
     qrSecret,
-    demoMerchantKey: seeded.merchantKey,
+    demoMerchantKey: server.demo?.merchantKey ?? config.demoMerchantKey ?? '',
+    storage: server.storage,
     server,
     async stop() {
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

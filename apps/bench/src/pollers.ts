@@ -93,10 +93,10 @@ export function intervalPoller(base: URL, agent: http.Agent, member: ClientMembe
   };
 }
 
-/** Long-polls the member's notifications, asking again from the last seq as soon as an answer comes. */
+/** Long-polls the member's stream at its store, asking again from the answer's position as soon as it comes. */
 export function longPoller(base: URL, agent: http.Agent, member: ClientMember, waitSeconds: number, recorder: Recorder, pollStats: PollStats): Poller {
   let stopped = false;
-  let after = 0;
+  let position = { epoch: '', seq: 0 };
   let current: http.ClientRequest | undefined;
   const loop = async () => {
     while (!stopped) {
@@ -105,7 +105,7 @@ export function longPoller(base: URL, agent: http.Agent, member: ClientMember, w
         const body = await getJson<NotificationsResponse>(
           base,
           agent,
-          `/api/notifications?after=${after}&wait=${waitSeconds}&storeId=${member.storeId}`,
+          `/api/notifications?storeId=${member.storeId}${position.epoch ? `&epoch=${position.epoch}` : ''}&after=${position.seq}&wait=${waitSeconds}`,
           member.token,
           (r) => (current = r),
         );
@@ -117,7 +117,7 @@ export function longPoller(base: URL, agent: http.Agent, member: ClientMember, w
           if (r.remaining === null) recorder.unparsed++;
           else recorder.add(member.memberId, r.remaining, t);
         }
-        after = body.lastSeq;
+        position = { epoch: body.epoch, seq: body.lastSeq };
       } catch {
         if (stopped) return;
         pollStats.errors++;

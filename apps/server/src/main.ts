@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from './config.js';
-import { createSqliteRepository } from './db/repository-sqlite.js';
-import { openSqlite } from './db/sqlite.js';
 import { createLogger } from './logger.js';
-import { createMemoryBroker } from './push/broker-memory.js';
-import { seedDemo } from './seed.js';
-import { startServer } from './server.js';
+import { createScanpush } from './scanpush.js';
 
-// The composition root: the one place that reads the environment and picks implementations.
+// The process edge: reads the environment once, starts scanpush through its composition root, and
+// turns signals into a graceful stop.
 async function main(): Promise<void> {
   let config;
   try {
@@ -22,22 +19,18 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   if (config.qrSecretGenerated) logger.warn('QR_SECRET is not set: using a random one, QR codes die with this process');
 
-  const repo = createSqliteRepository(openSqlite(config.databasePath, config.sqliteSynchronous), {
-    onBackgroundError: (err) => logger.error({ err }, 'database background work failed'),
-  });
-  const broker = createMemoryBroker((err) => logger.error({ err }, 'push listener failed'));
-  if (config.demo) {
-    const seeded = await seedDemo(repo, Date.now(), config.demoMerchantKey);
-    if (seeded) {
-      // Printed once, to the console rather than the log stream: the key is a credential.
-      process.stdout.write(
-        `\nDemo data created: store 2 "Demo car wash", member 17 with 10 uses.\n` +
-          `Demo merchant key (shown only now, keep it): ${seeded.merchantKey}\n\n`,
-      );
-    }
+  const server = await createScanpush(config, { logger });
+  if (server.demo) {
+    // Printed once, to the console rather than the log stream: the key is a credential.
+    process.stdout.write(
+      `\nDemo data created: store 2 "Demo car wash", member 17 with 10 uses.\n` +
+        `Demo merchant key (shown only now, keep it): ${server.demo.merchantKey}\n\n`,
+    );
   }
-  const server = await startServer(config, { repo, broker, logger });
-  logger.info({ url: server.url, port: server.port, database: config.databasePath, env: config.env }, 'scanpush listening');
+  logger.info(
+    { url: server.url, port: server.port, database: config.databasePath, epoch: server.storage.streams.epoch(), env: config.env },
+    'scanpush listening',
+  );
   // For the newcomer who just ran the README's first command: where to look.
   if (config.console) process.stdout.write(`Console: ${server.url}/\n`);
 

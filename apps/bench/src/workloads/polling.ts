@@ -108,7 +108,7 @@ export async function polling(ctx: RunContext, mode: PollMode): Promise<PollFigu
 
 /** Whether the server has the long-poll endpoint: without credentials it answers 401, not 404. */
 export async function hasLongPoll(url: string): Promise<boolean> {
-  const res = await fetch(`${url}/api/notifications?after=0&wait=0`);
+  const res = await fetch(`${url}/api/notifications?storeId=1&after=0&wait=0`);
   await res.text();
   return res.status === 401;
 }

@@ -1,0 +1,146 @@
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Config } from './config.js';
+import { QrSigner } from './core/qr-signer.js';
+import { createApp } from './http/app.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import type { Broker } from './push/broker.js';
+import { createMemoryBroker } from './push/broker-memory.js';
+import { LongPoll } from './push/long-poll.js';
+import { createPushServer } from './push/push-server.js';
+import { seedDemo } from './seed.js';
+import { createSqliteStorage } from './storage/sqlite/open.js';
+import type { Storage } from './storage/storage.js';
+import { createWechatClient, type WechatClient } from './wechat/client.js';
+
+/** Parts a caller may bring instead of the ones the configuration picks (tests, the bench). */
+export interface ScanpushParts {
+  storage?: Storage;
+  broker?: Broker;
+  logger?: Logger;
+  /** The clock every rule reads (QR expiry, sessions, retention); Date.now by default. */
+  now?: () => number;
+  wechat?: WechatClient;
+}
+
+export interface Scanpush {
+  url: string;
+  port: number;
+  storage: Storage;
+  /** Set when this start seeded the demo into an empty database: its merchant key, shown once. */
+  demo: { merchantKey: string } | undefined;
+  /** Member sockets open on this process. */
+  openSockets(): number;
+  /**
+   * Graceful stop: refuses new connections, closes sockets with 1001, lets in-flight requests finish
+   * (up to SHUTDOWN_GRACE_MS), then closes the broker and the storage. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: picks the storage, broker, logger and WeChat client from the configuration
+ * (or takes the caller's), wires the HTTP API and the push endpoint on one port and starts listening.
+ * main.ts, the end-to-end tests and the bench all start scanpush through here.
+ */
+export async function createScanpush(config: Config, parts: ScanpushParts = {}): Promise<Scanpush> {
+  const logger = parts.logger ?? createLogger(config.logLevel);
+  const now = parts.now ?? Date.now;
+  const storage =
+    parts.storage ??
+    createSqliteStorage({
+      path: config.databasePath,
+      synchronous: config.sqliteSynchronous,
+      onBackgroundError: (err) => logger.error({ err }, 'database background work failed'),
+    });
+  const broker = parts.broker ?? createMemoryBroker((err) => logger.error({ err }, 'push listener failed'));
+  const { appid, secret, apiBase } = config.wechat;
+  const wechat = parts.wechat ?? (appid && secret ? createWechatClient({ appid, secret, apiBase }) : undefined);
+  const demo = config.demo ? await seedDemo(storage, now(), config.demoMerchantKey) : undefined;
+
+  let openSockets = () => 0;
+  const metrics = createMetrics({
+    openSockets: () => openSockets(),
+    undelivered: () => storage.streams.countUndelivered(now() - config.delivery.textReplayMs),
+  });
+  const longPoll = new LongPoll(storage.streams, broker);
+  const push = createPushServer({
+    accounts: storage.accounts,
+    streams: storage.streams,
+    broker,
+    logger,
+    metrics,
+    now,
+    heartbeatMs: config.heartbeatMs,
+    delivery: config.delivery,
+  });
+  openSockets = () => push.openSockets();
+  const app = createApp({
+    config,
+    storage,
+    signer: new QrSigner(config.qrSecret),
+    broker,
+    longPoll,
+    metrics,
+    logger,
+    now,
+    wechat,
+    openSockets,
+    closeMemberSockets: (memberId, sessionId) => push.closeMember(memberId, sessionId),
+  });
+  // Plain HTTP/1.1 (nginx terminates TLS): the adaptor's union type also covers http2, which we never ask for.
+  const server = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+  server.on('upgrade', push.handleUpgrade);
+  // Slow or idle clients must not hold connections for ever (slowloris), nor be cut before nginx's
+  // keep-alive gives up on them.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 75_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  // Retention: the streams keep what a returning client may still resume from, no more.
+  const prune = () =>
+    storage.streams.prune(now() - config.delivery.retentionMs).then(
+      (n) => n > 0 && logger.info({ rows: n }, 'pruned stream entries'),
+      (err: unknown) => logger.error({ err }, 'pruning the streams failed'),
+    );
+  void prune();
+  const pruneTimer = setInterval(prune, 3600_000);
+  pruneTimer.unref();
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    port,
+    storage,
+    demo,
+    openSockets,
+    close: () =>
+      (closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        clearInterval(pruneTimer);
+        server.closeIdleConnections();
+        longPoll.shutdown();
+        await push.shutdown();
+        // In-flight requests finish; their keep-alive connections are closed as soon as they go idle.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+        await stopped;
+        clearInterval(idle);
+        clearTimeout(grace);
+        await broker.close();
+        await storage.close();
+      })()),
+  };
+}
