@@ -2,9 +2,9 @@
 //
 // DevTools compiles the pages' TypeScript itself (project.config.json: useCompilerPlugins typescript) and
 // resolves a package name from `miniprogram/miniprogram_npm/<name>`, as CommonJS. The workspace's
-// @scanpush/shared is TypeScript ESM source, so it is bundled here into that folder, as is the
-// `qrcode` package's matrix encoder. Run `pnpm --filter @scanpush/miniprogram build` before opening
-// the project (and after changing packages/shared).
+// @scanpush/shared and @scanpush/client (with its `wx` connector) are TypeScript ESM source, so they are
+// bundled here into that folder, as is the `qrcode` package's matrix encoder. Run
+// `pnpm --filter @scanpush/miniprogram build` before opening the project (and after changing packages/).
 import { createRequire } from 'node:module';
 import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -18,15 +18,40 @@ const require = createRequire(import.meta.url);
 // WeChat's JavaScript engines (old iOS JavaScriptCore among them) are the floor, not Node's.
 const TARGET = 'es2017';
 
-/** Bundles @scanpush/shared and the QR matrix encoder as CommonJS into a miniprogram_npm folder. */
+/**
+ * The workspace packages the pages import, each bundled on its own. Each leaves the others to a
+ * `require` at run time, so the one copy of @scanpush/shared serves the pages and the client alike.
+ * `@scanpush/client/wx` goes to `wx/index.js`, a path both WeChat and Node resolve for that name.
+ */
+const WORKSPACE_BUNDLES = [
+  { name: '@scanpush/shared', outfile: '@scanpush/shared/index.js' },
+  { name: '@scanpush/client', outfile: '@scanpush/client/index.js' },
+  { name: '@scanpush/client/wx', outfile: '@scanpush/client/wx/index.js' },
+];
+
+/** Marks the other workspace bundles external, by exact name (esbuild's `external` takes subpaths too). */
+function otherBundlesExternal(self) {
+  const others = new Set(WORKSPACE_BUNDLES.map((b) => b.name).filter((name) => name !== self));
+  return {
+    name: 'other-bundles-external',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^@scanpush\// }, (args) => (others.has(args.path) ? { path: args.path, external: true } : undefined));
+    },
+  };
+}
+
+/** Bundles the workspace packages and the QR matrix encoder as CommonJS into a miniprogram_npm folder. */
 export async function buildNpm(outDir = join(SOURCE_DIR, 'miniprogram_npm')) {
   await rm(outDir, { recursive: true, force: true });
   const common = { bundle: true, format: 'cjs', platform: 'neutral', mainFields: ['main'], target: TARGET, logLevel: 'warning' };
-  await build({
-    ...common,
-    stdin: { contents: "export * from '@scanpush/shared';", resolveDir: APP_DIR, sourcefile: 'scanpush-shared.js' },
-    outfile: join(outDir, '@scanpush/shared/index.js'),
-  });
+  for (const { name, outfile } of WORKSPACE_BUNDLES) {
+    await build({
+      ...common,
+      stdin: { contents: `export * from '${name}';`, resolveDir: APP_DIR, sourcefile: `${name.replace(/\W+/g, '-')}.js` },
+      outfile: join(outDir, outfile),
+      plugins: [otherBundlesExternal(name)],
+    });
+  }
   await build({
     ...common,
     entryPoints: [require.resolve('qrcode/lib/core/qrcode')],

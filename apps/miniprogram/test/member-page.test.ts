@@ -1,25 +1,14 @@
 import { parseQrToken } from '@scanpush/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { api, scan } from '../../../test/helpers/client';
+import { TestSocket, api, mintQr, scan } from '../../../test/helpers/client';
 import { startServer, type TestServer } from '../../../test/helpers/server';
 import { startWechatStandIn, wechatEnv, type WechatStandIn } from '../../../test/helpers/wechat-stand-in';
+import { addStore, drawnToken, resetWx, savedPosition, storedSession, topUp, untilLive, wechatMember, type MemberData } from './helpers/member';
 import { closePage, lifecycle, loadSimulate, openPage, settle, textOf, until, type SimComponent } from './helpers/pages';
-import type { WxNode } from './helpers/wx-node';
 
 // The REAL member page (compiled as DevTools would) in miniprogram-simulate, against the REAL server on
 // an ephemeral port. `wx` does real work in Node (fetch, ws, a Map, a raster canvas); the only fake is
 // the local stand-in for WeChat's jscode2session.
-interface MemberData {
-  phase: string;
-  storeName: string;
-  remaining: number;
-  qrReady: boolean;
-  qrSeconds: number;
-  connection: string;
-  result: { seq: number; ok: boolean; title: string; detail: string } | null;
-  history: Array<{ label: string; delta: string; balance: string }>;
-}
-
 const { simulate, wx } = loadSimulate();
 let wechat: WechatStandIn;
 let srv: TestServer;
@@ -39,44 +28,23 @@ afterEach(() => {
   page = undefined;
 });
 
-function resetWx(w: WxNode, server: string) {
-  w.storage.clear();
-  w.storage.set('scanpush.server', JSON.stringify(server));
-  w.vibrations = 0;
-  w.duplicateFrames = false;
-  // A canvas is cleared when it is sized: nothing from the previous test can be read off it.
-  w.canvas.width = 0;
-  w.canvas.height = 0;
-}
-
 /** Logs a WeChat user in on the page's next wx.login. */
 function asWechatUser(openid: string) {
   wx.loginCode = () => wechat.issueCode(openid);
 }
 
-async function topUp(memberId: number, uses: number, base = srv.url, adminToken = srv.adminToken) {
-  const answer = await api(base, '/api/admin/cards', { token: adminToken, body: { memberId, storeId: 2, uses } });
-  expect(answer.status).toBe(200);
-}
-
 function memberId(): number {
-  return JSON.parse(wx.storage.get('scanpush.session')!).memberId as number;
-}
-
-/** The token a camera reads off the page's canvas right now. */
-function drawnToken(): string | undefined {
-  return wx.canvas.decode();
+  return storedSession(wx).memberId;
 }
 
 /** Opens the member page for a new WeChat user holding `uses` at the demo store; waits until it is live. */
 async function openLive(openid: string, uses = 10): Promise<{ page: SimComponent<MemberData>; token: string; memberId: number }> {
   asWechatUser(openid);
-  const login = await api(srv.url, '/api/auth/wechat', { body: { code: wechat.issueCode(openid) } });
-  await topUp(login.body.memberId, uses);
+  await topUp(srv.url, srv.adminToken, await wechatMember(srv.url, wechat, openid), 2, uses);
   page = openPage<MemberData>(simulate, 'member');
   const p = page;
-  await until(() => p.data.phase === 'ready' && p.data.connection === 'live', 'the page to be ready and live');
-  const token = await until(drawnToken, 'a QR on the canvas');
+  await untilLive(p);
+  const token = await until(() => drawnToken(wx), 'a QR on the canvas');
   return { page: p, token, memberId: memberId() };
 }
 
@@ -89,7 +57,7 @@ describe('member page', () => {
     expect(textOf(p)).toContain('无会员卡');
     expect(wx.loginCalls).toBeGreaterThan(0);
 
-    await topUp(memberId(), 3);
+    await topUp(srv.url, srv.adminToken, memberId(), 2, 3);
     p.querySelector('.action')!.dispatchEvent('tap');
     await until(() => p.data.phase === 'ready', 'the card');
     expect(p.data).toMatchObject({ storeName: 'Demo car wash', remaining: 3 });
@@ -127,10 +95,10 @@ describe('member page', () => {
 
     // Dismissed, the page shows a fresh QR: the scanned one is spent.
     p.querySelector('.result')!.dispatchEvent('tap');
-    const next = await until(() => (p.data.result === null ? drawnToken() : undefined), 'a fresh QR');
-    await until(() => drawnToken() !== token, 'the QR to change');
+    const next = await until(() => (p.data.result === null ? drawnToken(wx) : undefined), 'a fresh QR');
+    await until(() => drawnToken(wx) !== token, 'the QR to change');
     expect(next).toBeTruthy();
-    expect(parseQrToken(drawnToken()!).ok).toBe(true);
+    expect(parseQrToken(drawnToken(wx)!).ok).toBe(true);
   });
 
   it('closes the socket in the background; a scan made meanwhile shows once after the page is shown again', async () => {
@@ -159,37 +127,152 @@ describe('member page', () => {
     await settle();
     expect(p.data.result).toBeNull();
     expect(wx.vibrations).toBe(1);
-    expect(JSON.parse(wx.storage.get(`scanpush.seq.${memberId()}`)!)).toBe(seq);
+    // Saved under this card's stream, where the next resume starts.
+    expect(savedPosition(wx, memberId(), 2)).toEqual({ epoch: expect.stringMatching(/.+/), seq });
   });
 
-  it('follows the card chosen in the picker: its QR, its socket, its results', async () => {
-    const admin = srv.adminToken;
-    asWechatUser('o-two-cards');
-    const login = await api(srv.url, '/api/auth/wechat', { body: { code: wechat.issueCode('o-two-cards') } });
-    const id = login.body.memberId as number;
-    await topUp(id, 10);
-    const store = await api(srv.url, '/api/admin/stores', { token: admin, body: { name: 'Second wash' } });
-    const merchant = await api(srv.url, '/api/admin/merchants', { token: admin, body: { storeId: store.body.id, name: 'Counter' } });
-    await api(srv.url, '/api/admin/cards', { token: admin, body: { memberId: id, storeId: store.body.id, uses: 4 } });
-
+  it('keeps each card’s results on its own card, once, across card switches and reconnects', async () => {
+    // Every frame arrives twice, as an at-least-once network may deliver it: still nothing shows twice.
+    wx.duplicateFrames = true;
+    asWechatUser('o-two-stores');
+    const id = await wechatMember(srv.url, wechat, 'o-two-stores');
+    const b = await addStore(srv.url, srv.adminToken, 'Second wash');
+    await topUp(srv.url, srv.adminToken, id, 2, 10);
+    await topUp(srv.url, srv.adminToken, id, b.storeId, 4);
     page = openPage<MemberData>(simulate, 'member');
     const p = page;
-    await until(() => p.data.phase === 'ready' && p.data.connection === 'live', 'the first card');
+    await untilLive(p);
     expect(p.data.storeName).toBe('Demo car wash');
-    p.querySelector('.card-picker')!.dispatchEvent('change', { detail: { value: 1 } });
-    await until(() => p.data.storeName === 'Second wash' && p.data.connection === 'live', 'the second card, live');
-    expect(p.data.remaining).toBe(4);
-    const token = await until(() => {
-      const drawn = drawnToken();
-      const parsed = drawn ? parseQrToken(drawn) : undefined;
-      return parsed?.ok && parsed.value.claims.storeId === store.body.id ? drawn : undefined;
-    }, 'a QR for the second store');
-    expect(wx.openSockets).toBe(1);
-    expect(wx.sockets.at(-1)!.url).toContain(`/webSocket/${id}/${store.body.id}`);
+    const session = storedSession(wx).token;
+    // The member's other phone, showing the card of `storeId`, scanned there: the merchant's answer.
+    const scanAt = async (storeId: number, merchantKey: string) => {
+      const answer = await scan(srv.url, merchantKey, await mintQr(srv.url, session, storeId));
+      expect(answer.status).toBe(200);
+      return answer.body.result.remaining as number;
+    };
+    const pick = (storeId: number, name: string) => {
+      p.querySelector('.card-picker')!.dispatchEvent('change', { detail: { value: p.data.cards.findIndex((c) => c.storeId === storeId) } });
+      return until(() => p.data.storeName === name && p.data.connection === 'live', `the card of ${name}, live`);
+    };
+    const dropSocket = async (which: string) => {
+      wx.sockets.at(-1)!.terminate();
+      await until(() => p.data.connection === 'waiting', `${which} socket to be lost`);
+      await untilLive(p, `${which} socket to be back`);
+    };
 
-    expect((await scan(srv.url, merchant.body.key, token)).status).toBe(200);
-    await until(() => p.data.result, 'the result at the second store');
-    expect(p.data.result).toMatchObject({ ok: true, detail: '剩余次数: 3' });
+    // Two results at B while the page watches A: B's stream, not A's.
+    expect(await scanAt(b.storeId, b.merchantKey)).toBe(3);
+    expect(await scanAt(b.storeId, b.merchantKey)).toBe(2);
+    await settle();
+    expect(p.data).toMatchObject({ storeName: 'Demo car wash', remaining: 10, result: null });
+    expect(wx.vibrations).toBe(0);
+
+    // Switched to B: one socket, B's, resumed from B's own position: both results, once, on B's card.
+    await pick(b.storeId, 'Second wash');
+    await until(() => p.data.result?.storeId === b.storeId && p.data.result.seq === 2, 'B’s second result');
+    expect(p.data.result).toMatchObject({ ok: true, detail: '剩余次数: 2' });
+    expect(p.data.remaining).toBe(2);
+    expect(wx.vibrations).toBe(2);
+    expect(wx.openSockets).toBe(1);
+    expect(wx.sockets.at(-1)!.url).toContain(`/webSocket/${id}/${b.storeId}`);
+    p.querySelector('.result')!.dispatchEvent('tap');
+    await until(() => {
+      const drawn = drawnToken(wx);
+      const parsed = drawn ? parseQrToken(drawn) : undefined;
+      return parsed?.ok && parsed.value.claims.storeId === b.storeId;
+    }, 'a QR for card B');
+
+    // Results at A while the page watches B, across a reconnect of B's socket: none reaches B's card.
+    expect(await scanAt(2, srv.demoMerchantKey)).toBe(9);
+    await dropSocket('B’s');
+    expect(await scanAt(2, srv.demoMerchantKey)).toBe(8);
+    await settle();
+    expect(p.data).toMatchObject({ storeName: 'Second wash', remaining: 2, result: null });
+    expect(wx.vibrations).toBe(2);
+
+    // Back to A: A's two results, once, on A's card.
+    await pick(2, 'Demo car wash');
+    await until(() => p.data.result?.storeId === 2 && p.data.result.seq === 2, 'A’s second result');
+    expect(p.data.result).toMatchObject({ ok: true, detail: '剩余次数: 8' });
+    expect(p.data.remaining).toBe(8);
+    await settle();
+    expect(wx.vibrations).toBe(4);
+
+    // A's socket reconnects, and B is watched once more: each resumes after its last result, nothing again.
+    await dropSocket('A’s');
+    await pick(b.storeId, 'Second wash');
+    await settle();
+    expect(p.data).toMatchObject({ remaining: 2, result: null });
+    expect(wx.vibrations).toBe(4);
+    expect(wx.openSockets).toBe(1);
+    const epoch = expect.stringMatching(/.+/);
+    expect(savedPosition(wx, id, 2)).toEqual({ epoch, seq: 2 });
+    expect(savedPosition(wx, id, b.storeId)).toEqual({ epoch, seq: 2 });
+  });
+
+  it('says 记录已重新同步 when a card’s saved position is of another history, and starts over from the server’s', async () => {
+    const first = await openLive('o-resynced');
+    expect((await scan(srv.url, srv.demoMerchantKey, first.token)).status).toBe(200);
+    await until(() => first.page.data.result, 'the result');
+    const id = first.memberId;
+    const serverPosition = savedPosition(wx, id, 2)!;
+    expect(serverPosition.seq).toBe(1);
+    closePage(first.page);
+    page = undefined;
+    // The page takes results recorded since its first QR's issue (to the second) as news: let that
+    // second pass, so the result above is one from before the next page opened.
+    await settle(1100);
+
+    // The position as a server restored from a backup finds it: of a history it no longer has, and ahead
+    // of everything it holds. And what the v1 mini-program kept, one seq per member across stores.
+    wx.storage.set(`scanpush.position.${id}.2`, JSON.stringify({ epoch: 'history-before-the-restore', seq: 7 }));
+    wx.storage.set(`scanpush.seq.${id}`, JSON.stringify(7));
+    wx.vibrations = 0;
+    // Sized, the canvas is cleared: the QR read next is the new page's.
+    wx.canvas.width = 0;
+    wx.canvas.height = 0;
+    page = openPage<MemberData>(simulate, 'member');
+    const p = page;
+    await untilLive(p);
+    await until(() => p.data.syncNotice, 'the resync notice');
+    expect(textOf(p)).toContain('记录已重新同步');
+    // The server's history from the start: its position, its count, its ledger. The result from before
+    // this page opened is not news.
+    expect(savedPosition(wx, id, 2)).toEqual(serverPosition);
+    expect(p.data.remaining).toBe(9);
+    expect(p.data.result).toBeNull();
+    expect(wx.vibrations).toBe(0);
+    expect(wx.storage.has(`scanpush.seq.${id}`)).toBe(false);
+    await until(() => p.data.history.some((h) => h.label === '扣次' && h.delta === '-1'), 'the server’s history');
+
+    // Live from there: the next scan is seq 2 of the server's history, shown once.
+    const token = await until(() => drawnToken(wx), 'a QR');
+    expect((await scan(srv.url, srv.demoMerchantKey, token)).status).toBe(200);
+    await until(() => p.data.result?.seq === 2, 'the next result');
+    expect(p.data.result).toMatchObject({ ok: true, detail: '剩余次数: 8' });
+    expect(wx.vibrations).toBe(1);
+    expect(savedPosition(wx, id, 2)).toEqual({ epoch: serverPosition.epoch, seq: 2 });
+  });
+
+  it('says so when another device took the socket over, and reconnects when the line is tapped', async () => {
+    const { page: p, memberId: id } = await openLive('o-replaced');
+    const { token } = storedSession(wx);
+    // The server keeps a few sockets per stream and closes the oldest beyond them: the page's.
+    const others = [];
+    for (let i = 0; i < 5; i++) others.push(await TestSocket.open(srv.wsUrl, { memberId: id, storeId: 2, token, structured: true }));
+    try {
+      await until(() => p.data.connection === 'stopped', 'the page’s socket to be replaced');
+      expect(textOf(p)).toContain('已在其他设备打开');
+      p.querySelector('.connection')!.dispatchEvent('tap');
+      await untilLive(p, 'the page to be live again after the tap');
+      const qr = await until(() => drawnToken(wx), 'a QR');
+      expect((await scan(srv.url, srv.demoMerchantKey, qr)).status).toBe(200);
+      await until(() => p.data.result?.seq === 1, 'the result on the new socket');
+      await settle();
+      expect(wx.vibrations).toBe(1);
+    } finally {
+      for (const socket of others) socket.close();
+    }
   });
 
   it('logs in again and reconnects when the server revokes the session', async () => {
@@ -199,38 +282,8 @@ describe('member page', () => {
     expect(revoked.status).toBe(200);
     await until(() => wx.loginCalls > before, 'a new WeChat login');
     await until(() => p.data.connection === 'live', 'the page to be live again');
-    const token = await until(drawnToken, 'a QR');
+    const token = await until(() => drawnToken(wx), 'a QR');
     expect((await scan(srv.url, srv.demoMerchantKey, token)).status).toBe(200);
     await until(() => p.data.result?.ok, 'the result on the new socket');
-  });
-});
-
-describe('member page QR countdown', () => {
-  let short: TestServer;
-  beforeAll(async () => {
-    short = await startServer({ env: { ...wechatEnv(wechat), QR_TTL_SECONDS: '5' } });
-  });
-  afterAll(async () => {
-    await short.stop();
-  });
-
-  it('counts down visibly and replaces the QR before it expires', async () => {
-    resetWx(wx, short.url);
-    asWechatUser('o-countdown');
-    const login = await api(short.url, '/api/auth/wechat', { body: { code: wechat.issueCode('o-countdown') } });
-    await topUp(login.body.memberId, 5, short.url, short.adminToken);
-    page = openPage<MemberData>(simulate, 'member');
-    const p = page;
-    const first = await until(() => (p.data.phase === 'ready' ? drawnToken() : undefined), 'the first QR');
-    const expiry = parseQrToken(first);
-    expect(p.data.qrSeconds).toBeLessThanOrEqual(4);
-    await until(() => p.data.qrSeconds <= 3, 'the countdown to run');
-    expect(textOf(p)).toMatch(/[0-3] 秒后自动刷新/);
-    const second = await until(() => (drawnToken() !== first ? drawnToken() : undefined), 'a new QR', 8000);
-    const next = parseQrToken(second);
-    expect(expiry.ok && next.ok && next.value.claims.expiresAt > expiry.value.claims.expiresAt).toBe(true);
-    // Replaced while the old one was still valid: the new one was issued (expiry − TTL, on the server's
-    // clock) before the old one's expiry.
-    expect(expiry.ok && next.ok && next.value.claims.expiresAt - 5 < expiry.value.claims.expiresAt).toBe(true);
   });
 });

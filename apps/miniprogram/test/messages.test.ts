@@ -1,7 +1,7 @@
-import { API_ERROR_CODES, RESULT_CODES, formatPushText, type ResultName, type ScanResult } from '@scanpush/shared';
+import { API_ERROR_CODES, CLOSE_CODES, RESULT_CODES, formatPushText, type ResultName, type ScanResult } from '@scanpush/shared';
 import { describe, expect, it } from 'vitest';
 import { newIdempotencyKey } from '../miniprogram/lib/idempotency';
-import { ERROR_TEXT, connectionText, errorText, historyRow, resultView } from '../miniprogram/lib/messages';
+import { ERROR_TEXT, RESYNCED_TEXT, connectionText, errorText, historyRow, resultView } from '../miniprogram/lib/messages';
 
 const CJK = /[\u4e00-\u9fff]/;
 
@@ -41,6 +41,18 @@ describe('what members and staff read', () => {
     expect(connectionText({ state: 'waiting', retryInMs: 2400 })).toContain('3 秒后重连');
     expect(connectionText({ state: 'stopped', closeCode: 4002 })).toContain('其他设备');
     for (const state of ['idle', 'connecting', 'syncing', 'paused', 'stopped'] as const) expect(connectionText({ state })).toMatch(CJK);
+  });
+
+  it('says why for every close code after which the page does not reconnect by itself', () => {
+    const generic = connectionText({ state: 'stopped' });
+    for (const [name, { code, reconnect }] of Object.entries(CLOSE_CODES)) {
+      // A normal closure has nothing more to say than the generic line.
+      if (reconnect || name === 'NORMAL') continue;
+      expect(connectionText({ state: 'stopped', closeCode: code }), name).not.toBe(generic);
+      expect(connectionText({ state: 'stopped', closeCode: code }), name).toMatch(CJK);
+    }
+    expect(connectionText({ state: 'stopped', closeCode: CLOSE_CODES.PROTOCOL_RETIRED.code })).toContain('更新');
+    expect(RESYNCED_TEXT).toMatch(CJK);
   });
 
   it('lists history rows with sign, balance and local time', () => {

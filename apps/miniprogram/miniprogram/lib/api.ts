@@ -1,4 +1,4 @@
-import type { ErrorBody } from '@scanpush/shared';
+import { decodeErrorBody, type ErrorBody } from '@scanpush/shared';
 
 /** A refused or failed request. `status` 0 and code NETWORK: no answer came (offline, timeout, suspended). */
 export class ApiError extends Error {
@@ -46,7 +46,7 @@ export function apiRequest<T>(server: string, path: string, init: ApiRequest = {
 }
 
 function errorFrom(status: number, data: unknown): ApiError {
-  const error = (data as Partial<ErrorBody> | undefined)?.error;
-  if (error && typeof error.code === 'string') return new ApiError(status, error.code, error.message, error);
+  const body = decodeErrorBody(data);
+  if (body.ok) return new ApiError(status, body.value.error.code, body.value.error.message, body.value.error);
   return new ApiError(status, status >= 500 ? 'INTERNAL' : 'UNKNOWN', `HTTP ${status}`);
 }

@@ -1,4 +1,5 @@
 import {
+  CLOSE_CODES,
   RESULT_CODES,
   RESULT_HINTS,
   resultName,
@@ -6,7 +7,7 @@ import {
   type LedgerEntry,
   type ScanResult,
 } from '@scanpush/shared';
-import type { ConnectionStatus } from './socket-manager';
+import type { ConnectionStatus } from '@scanpush/client';
 
 // Everything a member or a shop's staff reads, in one place, in Chinese.
 
@@ -20,7 +21,6 @@ export const ERROR_TEXT: Record<Exclude<ApiErrorCode, keyof typeof RESULT_CODES>
   UNAUTHORIZED: '登录已失效，请重新进入',
   FORBIDDEN: '没有权限进行此操作',
   NOT_FOUND: '未找到相关信息',
-  CONFLICT: '数据已存在',
   IDEMPOTENCY_KEY_REUSED: '扫码请求重复，请重新扫码',
   WECHAT_LOGIN_FAILED: '微信登录失败，请稍后重试',
   RATE_LIMITED: '操作太频繁，请稍后再试',
@@ -43,6 +43,8 @@ export function errorText(err: unknown): string {
 /** A scan outcome as both pages show it. */
 export interface ResultView {
   seq: number;
+  /** The card it belongs to. */
+  storeId: number;
   ok: boolean;
   title: string;
   detail: string;
@@ -56,6 +58,7 @@ export function resultView(result: ScanResult): ResultView {
   const detail = showsCount ? `剩余次数: ${result.remaining}` : name ? RESULT_HINTS[name] : '';
   return {
     seq: result.seq ?? 0,
+    storeId: result.storeId,
     ok: result.ok,
     title: result.title || (name ? RESULT_CODES[name].title : `未知结果 ${result.code}`),
     detail,
@@ -77,11 +80,18 @@ export function connectionText(status: ConnectionStatus): string {
     case 'paused':
       return '已暂停';
     case 'stopped':
-      if (status.closeCode === 4001) return '登录已失效，正在重新登录…';
-      if (status.closeCode === 4002) return '已在其他设备打开，点击重新连接';
+      if (status.closeCode === CLOSE_CODES.SESSION_REVOKED.code) return '登录已失效，正在重新登录…';
+      if (status.closeCode === CLOSE_CODES.REPLACED.code) return '已在其他设备打开，点击重新连接';
+      if (status.closeCode === CLOSE_CODES.PROTOCOL_RETIRED.code) return '小程序版本过旧，请更新后再试';
       return '连接已关闭，点击重新连接';
   }
 }
+
+/**
+ * Shown when the server's history is another one than the card's saved position belongs to (its
+ * database was restored from a backup): what follows starts over from what the server has.
+ */
+export const RESYNCED_TEXT = '记录已重新同步';
 
 export interface HistoryRow {
   id: number;

@@ -1,5 +1,3 @@
-import { socketPath } from '@scanpush/shared';
-
 /**
  * The scanpush server for each version of the mini-program (`envVersion`). Production needs an https
  * origin whose domain is listed as request 合法域名 and, for the socket, socket 合法域名 (see README).
@@ -26,9 +24,4 @@ export function serverUrl(): string {
     if (typeof override === 'string' && /^https?:\/\/[^/\s]+/.test(override)) return override.replace(/\/+$/, '');
   }
   return SERVERS[env] ?? SERVERS.release;
-}
-
-/** The member socket of a card: `wss://…/webSocket/{userId}/{carwashId}` (ws:// for an http server). */
-export function socketUrl(server: string, memberId: number, storeId: number): string {
-  return server.replace(/^http/, 'ws') + socketPath(memberId, storeId);
 }

@@ -40,13 +40,3 @@ export async function login(server: string): Promise<MemberSession> {
 export function forgetSession(): void {
   wx.removeStorageSync(STORAGE_KEY);
 }
-
-/** The highest result seq this device has shown the member (seqs are per member, across stores). */
-export function readSeq(memberId: number): number {
-  const value: unknown = wx.getStorageSync(`scanpush.seq.${memberId}`);
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
-}
-
-export function writeSeq(memberId: number, seq: number): void {
-  wx.setStorageSync(`scanpush.seq.${memberId}`, seq);
-}

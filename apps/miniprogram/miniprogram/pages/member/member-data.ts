@@ -1,6 +1,6 @@
 import type { CardView } from '@scanpush/shared';
 import type { HistoryRow, ResultView } from '../../lib/messages';
-import type { ConnectionState } from '../../lib/socket-manager';
+import type { ConnectionState } from '@scanpush/client';
 
 /** Everything the member page renders. */
 export interface MemberData {
@@ -15,6 +15,8 @@ export interface MemberData {
   qrError: string;
   connection: ConnectionState;
   connectionText: string;
+  /** Said once the card's stream was resynchronised (the server's database was restored); '' otherwise. */
+  syncNotice: string;
   result: ResultView | null;
   history: HistoryRow[];
 }
@@ -31,6 +33,7 @@ export const INITIAL_DATA: MemberData = {
   qrError: '',
   connection: 'idle',
   connectionText: '',
+  syncNotice: '',
   result: null,
   history: [],
 };

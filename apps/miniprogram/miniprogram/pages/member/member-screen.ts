@@ -1,49 +1,50 @@
-import type { CardView, LedgerEntry, QrResponse, ResultMessage } from '@scanpush/shared';
+import type { ConnectionStatus, PushClient } from '@scanpush/client';
+import { CLOSE_CODES, type CardView, type LedgerEntry, type QrResponse, type ResultMessage, type StreamPosition } from '@scanpush/shared';
 import { ApiError, apiRequest, type ApiRequest } from '../../lib/api';
-import { systemClock } from '../../lib/clock';
-import { connectionText, errorText, historyRow, resultView } from '../../lib/messages';
-import { drawQrOnCanvas } from '../../lib/qr-canvas';
-import { serverUrl, socketUrl } from '../../lib/server';
-import { forgetSession, login, readSeq, storedSession, writeSeq, type MemberSession } from '../../lib/session';
-import { SocketManager, type ConnectionStatus } from '../../lib/socket-manager';
-import { wxSocketConnect } from '../../lib/wx-socket';
+import { RESYNCED_TEXT, connectionText, errorText, historyRow, resultView } from '../../lib/messages';
+import { serverUrl } from '../../lib/server';
+import { forgetSession, login, storedSession, type MemberSession } from '../../lib/session';
+import { forgetLegacySeq } from '../../lib/stream-positions';
+import { createCardClient } from './card-client';
 import type { MemberData, MemberView } from './member-data';
-
-/** Offline, a failed QR request is tried again this often rather than on every tick. */
-const QR_RETRY_MS = 5000;
-
-/** A QR is replaced when this share of its lifetime is left (at most 10 s): never show one about to die. */
-function refreshAtSeconds(ttl: number): number {
-  return Math.min(10, Math.ceil(ttl / 4));
-}
+import { QrPanel } from './qr-panel';
 
 /**
  * The member page's behaviour, apart from `Component()`: login, the card, the QR and its countdown, the
  * one socket, results and the history. The page forwards its lifecycle here.
+ *
+ * The socket carries the stream of the card on screen only (one member's results at one store). A card
+ * switch stops that card's client and starts the other's from its own saved position, so each result
+ * reaches the card it belongs to, once.
  */
 export class MemberScreen {
   private readonly server = serverUrl();
   private session: MemberSession | undefined;
-  private manager: SocketManager | undefined;
+  /** The push client of the card on screen; events of any other (a stopped one) are ignored. */
+  private client: PushClient | undefined;
   private storeId = 0;
-  /** The QR token on screen. */
-  private token = '';
-  private qrDeadline = 0;
-  private qrTtl = 0;
-  /** After a failed QR request, the countdown waits until then before asking again. */
-  private qrRetryAt = 0;
-  private refreshing: Promise<void> | undefined;
-  private ticker: ReturnType<typeof setInterval> | undefined;
-  /** Server time of the first QR shown on this page: replayed results after it are news to the member. */
-  private shownSince: number | undefined;
+  /** The history (epoch) of the result on screen, to tell whether a resync made it one the server lost. */
+  private resultEpoch = '';
+  private readonly qr: QrPanel;
   private relogging = false;
   private closed = false;
 
-  constructor(private readonly view: MemberView) {}
+  constructor(private readonly view: MemberView) {
+    const screen = this;
+    this.qr = new QrPanel({
+      view,
+      requestQr: (storeId) => this.call<QrResponse>('/api/qr', { body: { storeId } }),
+      set: (patch) => this.set(patch),
+      get closed() {
+        return screen.closed;
+      },
+    });
+  }
 
   async open(): Promise<void> {
     try {
       this.session = storedSession(this.server) ?? (await login(this.server));
+      forgetLegacySeq(this.session.memberId);
       await this.loadCards();
     } catch (err) {
       this.set({ phase: 'error', message: errorText(err) });
@@ -58,39 +59,39 @@ export class MemberScreen {
 
   show(): void {
     if (this.closed || this.view.data.phase !== 'ready') return;
-    this.manager?.resume();
-    this.startTicking();
+    this.client?.resume();
+    this.qr.startTicking();
   }
 
   hide(): void {
-    this.manager?.pause();
-    this.stopTicking();
+    this.client?.pause();
+    this.qr.stopTicking();
   }
 
   close(): void {
     this.closed = true;
-    this.manager?.stop();
-    this.stopTicking();
+    this.client?.stop();
+    this.qr.stopTicking();
   }
 
   async selectCard(index: number): Promise<void> {
     const card = this.view.data.cards[index];
     if (!card || card.storeId === this.storeId) return;
-    this.set({ cardIndex: index, storeName: card.storeName, remaining: card.remaining, result: null });
+    this.set({ cardIndex: index, storeName: card.storeName, remaining: card.remaining, result: null, syncNotice: '', history: [] });
     await this.useCard(card.storeId);
   }
 
   dismissResult(): void {
     this.set({ result: null });
     // The canvas was hidden under the result: draw the current QR again.
-    void this.refreshQr();
+    void this.qr.refresh();
   }
 
-  /** Connection line tapped: reconnect now rather than after the backoff. */
+  /** Connection line tapped: reconnect now rather than after the backoff, or after the server closed it. */
   reconnect(): void {
-    const state = this.manager?.state;
-    if (state === 'waiting') this.manager?.retryNow();
-    else if (state === 'stopped' && this.session) this.startSocket();
+    const state = this.client?.state;
+    // A new client resumes from the card's saved position, as the old one's next attempt would have.
+    if (state === 'waiting' || state === 'stopped') this.startSocket();
   }
 
   private async loadCards(): Promise<void> {
@@ -108,52 +109,74 @@ export class MemberScreen {
   private async useCard(storeId: number): Promise<void> {
     this.storeId = storeId;
     this.startSocket();
-    this.startTicking();
-    await Promise.all([this.refreshQr(true), this.loadHistory()]);
+    await Promise.all([this.qr.useCard(storeId), this.loadHistory()]);
   }
 
+  /** (Re)starts the socket of the card on screen, from that card's saved position. */
   private startSocket(): void {
-    this.manager?.stop();
+    // Forgotten before it is stopped, so that its last `stopped` does not reach the screen.
+    const old = this.client;
+    this.client = undefined;
+    old?.stop();
     const session = this.session;
-    if (!session || this.closed) return;
-    const manager = new SocketManager({
-      connect: wxSocketConnect(socketUrl(this.server, session.memberId, this.storeId), session.token),
-      clock: systemClock,
-      lastSeq: readSeq(session.memberId),
-      onResult: (result, info) => this.onResult(result, info.replayed),
-      onSynced: () => {
-        // The manager's cursor now holds the server's head, lower than before if its database was restored.
-        writeSeq(session.memberId, manager.lastSeq);
-        void this.refreshCard();
+    if (!session || this.closed || !this.storeId) return;
+    const storeId = this.storeId;
+    const client = createCardClient(this.server, session, storeId, {
+      onResult: (result, replayed) => {
+        if (client === this.client) this.onResult(result, replayed, storeId);
       },
-      onStatus: (status) => this.onStatus(manager, status),
-      onError: (err) => console.warn('scanpush socket:', err),
+      onSynced: (info) => {
+        if (client === this.client) this.onSynced(info);
+      },
+      onStatus: (status) => {
+        if (client === this.client) this.onStatus(status);
+      },
     });
-    this.manager = manager;
-    manager.start();
+    this.client = client;
+    client.start();
   }
 
-  private onStatus(manager: SocketManager, status: ConnectionStatus): void {
-    if (manager !== this.manager) return;
+  private onStatus(status: ConnectionStatus): void {
     this.set({ connection: status.state, connectionText: connectionText(status) });
-    // 4001: the session was revoked. Log in again; the new token opens a new socket.
-    if (status.state === 'stopped' && status.closeCode === 4001) void this.relogin();
+    // The session was revoked: log in again; the new token opens a new socket.
+    if (status.state === 'stopped' && status.closeCode === CLOSE_CODES.SESSION_REVOKED.code) void this.relogin();
   }
 
-  private onResult(result: ResultMessage, replayed: boolean): void {
-    if (this.closed || result.storeId !== this.storeId || !this.session) return;
-    writeSeq(this.session.memberId, result.seq);
+  /** The replay after a (re)connect is over: the card's count is the server's again. */
+  private onSynced(info: { position: StreamPosition; resynced: boolean }): void {
+    if (info.resynced) {
+      // The server's database was restored: what this phone saw before may no longer exist there. Its
+      // history is reloaded, and a result still on screen from the old history goes.
+      const patch: Partial<MemberData> = { syncNotice: RESYNCED_TEXT };
+      const stale = this.view.data.result !== null && this.resultEpoch !== info.position.epoch;
+      if (stale) patch.result = null;
+      this.set(patch);
+      if (stale) void this.qr.refresh();
+      void this.loadHistory();
+    }
+    void this.refreshCard();
+  }
+
+  /**
+   * A result of the card's stream, new to this phone (the client drops repeats). Throwing would leave
+   * it unseen and redelivered; nothing here throws but `set` on a closed page, which is guarded.
+   */
+  private onResult(result: ResultMessage, replayed: boolean, storeId: number): void {
+    // The stream is the card's: another store's result here would be a server fault, not this card's news.
+    if (this.closed || result.storeId !== storeId || storeId !== this.storeId) return;
     const patch: Partial<MemberData> = {};
     if (result.remaining !== null) patch.remaining = result.remaining;
     // A replay also brings results from before this page was opened: those only update the count.
-    const news = !replayed || (this.shownSince !== undefined && Date.parse(result.at) >= this.shownSince);
+    const since = this.qr.shownSince;
+    const news = !replayed || (since !== undefined && Date.parse(result.at) >= since);
     if (news) {
       patch.result = resultView(result);
+      this.resultEpoch = result.epoch;
       wx.vibrateShort({ type: 'medium' });
     }
     this.set(patch);
     // The QR just scanned is spent (or refused): have a fresh one ready.
-    if (news) void this.refreshQr(true);
+    if (news) void this.qr.refresh(true);
     void this.loadHistory();
   }
 
@@ -168,60 +191,14 @@ export class MemberScreen {
   }
 
   private async loadHistory(): Promise<void> {
+    const storeId = this.storeId;
     try {
-      const { entries } = await this.call<{ entries: LedgerEntry[] }>(`/api/cards/${this.storeId}/history?limit=20`);
-      this.set({ history: entries.map(historyRow) });
+      const { entries } = await this.call<{ entries: LedgerEntry[] }>(`/api/cards/${storeId}/history?limit=20`);
+      // Answered after a card switch, it is the other card's.
+      if (storeId === this.storeId) this.set({ history: entries.map(historyRow) });
     } catch {
       // History is a convenience: the card and the QR work without it.
     }
-  }
-
-  /** Fetches a fresh QR and draws it; concurrent calls share one request. */
-  private refreshQr(force = false): Promise<void> {
-    if (!force && this.qrDeadline - Date.now() > refreshAtSeconds(this.qrTtl) * 1000) return this.draw();
-    this.refreshing ??= this.fetchQr().finally(() => (this.refreshing = undefined));
-    return this.refreshing;
-  }
-
-  private async fetchQr(): Promise<void> {
-    try {
-      const qr = await this.call<QrResponse>('/api/qr', { body: { storeId: this.storeId } });
-      this.shownSince ??= Date.parse(qr.expiresAt) - qr.ttlSeconds * 1000;
-      // Counted on the phone's clock from now, so a phone whose clock is off still counts down right; a
-      // second short, as the server rounds the expiry down to the second.
-      this.qrTtl = qr.ttlSeconds;
-      this.qrDeadline = Date.now() + (qr.ttlSeconds - 1) * 1000;
-      this.token = qr.token;
-      this.set({ qrReady: true, qrError: '', qrSeconds: qr.ttlSeconds - 1 });
-      await this.draw();
-    } catch (err) {
-      this.qrRetryAt = Date.now() + QR_RETRY_MS;
-      this.set({ qrReady: false, qrError: errorText(err) });
-    }
-  }
-
-  private async draw(): Promise<void> {
-    // Under a result the canvas is hidden; dismissing the result draws again.
-    if (!this.token || this.closed || this.view.data.result) return;
-    await drawQrOnCanvas(this.view.component, '#qr', this.token);
-  }
-
-  private startTicking(): void {
-    this.stopTicking();
-    this.tick();
-    this.ticker = setInterval(() => this.tick(), 1000);
-  }
-
-  private stopTicking(): void {
-    if (this.ticker !== undefined) clearInterval(this.ticker);
-    this.ticker = undefined;
-  }
-
-  private tick(): void {
-    if (!this.qrDeadline) return;
-    const left = Math.max(0, Math.ceil((this.qrDeadline - Date.now()) / 1000));
-    if (left !== this.view.data.qrSeconds) this.set({ qrSeconds: left });
-    if (left <= refreshAtSeconds(this.qrTtl) && Date.now() >= this.qrRetryAt) void this.refreshQr(true);
   }
 
   private async relogin(): Promise<void> {

@@ -1,7 +1,8 @@
+import { isMerchantKey } from '@scanpush/shared';
 import { newIdempotencyKey } from '../../lib/idempotency';
 import { serverUrl } from '../../lib/server';
 import type { ResultView } from '../../lib/messages';
-import { MERCHANT_KEY_STORAGE, isMerchantKey, maskKey, submitScan, type PendingScan } from './merchant-scan';
+import { MERCHANT_KEY_STORAGE, maskKey, submitScan, type PendingScan } from './merchant-scan';
 
 interface MerchantData {
   bound: boolean;

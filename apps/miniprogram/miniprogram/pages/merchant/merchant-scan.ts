@@ -1,19 +1,13 @@
-import type { ScanResponse } from '@scanpush/shared';
+import { MERCHANT_KEY_PREFIX, type ScanResponse } from '@scanpush/shared';
 import { ApiError, apiRequest } from '../../lib/api';
 import { ERROR_TEXT, errorText, resultView, type ResultView } from '../../lib/messages';
 
 /** Where the staff key is kept on the shop's phone after it was bound once. */
 export const MERCHANT_KEY_STORAGE = 'scanpush.merchantKey';
 
-const KEY_FORMAT = /^spk_[1-9]\d{0,9}_[A-Za-z0-9_-]{16,128}$/;
-
-export function isMerchantKey(text: string): boolean {
-  return KEY_FORMAT.test(text);
-}
-
 /** The key as shown on screen: enough to recognise it, not enough to copy it. */
 export function maskKey(key: string): string {
-  return `${key.slice(0, key.indexOf('_', 4) + 5)}…`;
+  return `${key.slice(0, key.indexOf('_', MERCHANT_KEY_PREFIX.length) + 5)}…`;
 }
 
 /** One scan on its way: retried with the same Idempotency-Key, so it deducts at most once. */
