@@ -1,23 +1,6 @@
-import type { ResultMessage } from '@scanpush/shared';
+import { result } from '@scanpush/client/testing';
 import { describe, expect, it } from 'vitest';
 import { Feed } from './feed.js';
-
-function result(seq: number, epoch = 'e1', remaining = 10 - seq): ResultMessage {
-  return {
-    type: 'result',
-    epoch,
-    seq,
-    code: 0,
-    name: 'OK',
-    ok: true,
-    title: '扣费成功',
-    text: `0_扣费成功_剩余次数: ${remaining}`,
-    remaining,
-    memberId: 17,
-    storeId: 2,
-    at: '2026-01-01T00:00:00.000Z',
-  };
-}
 
 const seqs = (feed: Feed) => feed.entries.map((e) => `${e.epoch}:${e.seq}`);
 
