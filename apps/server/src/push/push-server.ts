@@ -2,34 +2,20 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, RETIRED_SUBPROTOCOLS, STRUCTURED_SUBPROTOCOL } from '@scanpush/shared';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { DeliveryConfig } from '../config.js';
-import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AccountStore } from '../storage/accounts.js';
-import type { StreamStore } from '../storage/streams.js';
-import type { Broker } from './broker.js';
 import { structuredDialect } from './dialect-structured.js';
 import { textDialect } from './dialect-text.js';
-import { Hub } from './hub.js';
+import { Hub, type HubDeps } from './hub.js';
 import { authorizeUpgrade, refuseUpgrade, type UpgradeGrant } from './upgrade.js';
 
 /** Largest inbound frame; clients only send small control frames. A larger one closes with 1009. */
 const MAX_FRAME_BYTES = 4096;
 
-export interface PushServerDeps {
+/** The hub's parts, plus what authorizing an upgrade reads; the full metrics (refusals, connects). */
+export interface PushServerDeps extends Omit<HubDeps, 'metrics'> {
   accounts: Pick<AccountStore, 'findSession' | 'getStore'>;
-  streams: StreamStore;
-  broker: Broker;
-  logger: Logger;
   metrics: Metrics;
-  now: () => number;
-  heartbeatMs: number;
-  delivery: DeliveryConfig;
-  /**
-   * The clock the publisher stamps PushEvent.committedAt with (core/scan.ts's `preciseNow`); the push
-   * latency is this clock at the write minus committedAt. Default: wallClockMs from broker.ts.
-   */
-  wallClock?: () => number;
 }
 
 /** The member push endpoint, `/webSocket/{userId}/{carwashId}`, as the composition root sees it. */
