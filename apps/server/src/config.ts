@@ -18,6 +18,16 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8089),
   DATABASE_PATH: z.string().min(1).default('./data/scanpush.db'),
   SQLITE_SYNCHRONOUS: z.enum(['normal', 'full']).default('normal'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL (unset: SQLite at DATABASE_PATH)')
+    .optional(),
+  PG_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - only, at most 64').default('scanpush:'),
+  NODE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits and _ . - only, at most 64').optional(),
   QR_SECRET: z.string().min(MIN_SECRET, `must be at least ${MIN_SECRET} characters`).optional(),
   QR_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
@@ -57,9 +67,16 @@ export interface Config {
   env: 'production' | 'development' | 'test';
   host: string;
   port: number;
+  /** SQLite's file; unused when `postgres` is set. */
   databasePath: string;
   /** SQLite's `synchronous` in WAL mode: what a committed scan survives (see openSqlite). */
   sqliteSynchronous: SqliteSynchronous;
+  /** Set: the PostgreSQL engine, shared by every node; unset: SQLite at `databasePath`, one process. */
+  postgres: PostgresConfig | undefined;
+  /** Set: the Redis broker, so several nodes push each other's results; unset: the in-process broker. */
+  redis: RedisConfig | undefined;
+  /** This process's name among the nodes (logs, metrics, broker messages); host and pid by default. */
+  nodeName: string | undefined;
   /** HMAC key for QR tokens. Generated per process when unset outside production. */
   qrSecret: string;
   qrSecretGenerated: boolean;
@@ -100,6 +117,22 @@ export interface DeliveryConfig {
 
 export type SqliteSynchronous = 'normal' | 'full';
 
+export interface PostgresConfig {
+  url: string;
+  /** Connections this node keeps at most. */
+  poolSize: number;
+  /** A statement running longer is cancelled (and its transaction rolled back). */
+  statementTimeoutMs: number;
+  /** A connection not made within this is a failure: the request answers 503 rather than hang. */
+  connectTimeoutMs: number;
+}
+
+export interface RedisConfig {
+  url: string;
+  /** Prefixes every channel and key, so several deployments (or tests) can share one Redis. */
+  keyPrefix: string;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -120,6 +153,8 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
   if (production && v.DEV_LOGIN) problems.push('  DEV_LOGIN: the development login cannot be on in production');
   if (production && v.DEMO_MERCHANT_KEY) problems.push('  DEMO_MERCHANT_KEY: not allowed in production');
   if (!v.WECHAT_APPID !== !v.WECHAT_SECRET) problems.push('  WECHAT_APPID, WECHAT_SECRET: set both or neither');
+  // Several nodes need a database they can share: SQLite belongs to one process (it refuses a second).
+  if (v.REDIS_URL && !v.DATABASE_URL) problems.push('  REDIS_URL: needs DATABASE_URL (PostgreSQL); SQLite serves one process, which needs no broker');
   if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   return {
     env: v.NODE_ENV,
@@ -127,6 +162,11 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     port: v.PORT,
     databasePath: v.DATABASE_PATH,
     sqliteSynchronous: v.SQLITE_SYNCHRONOUS,
+    postgres: v.DATABASE_URL
+      ? { url: v.DATABASE_URL, poolSize: v.PG_POOL_SIZE, statementTimeoutMs: v.PG_STATEMENT_TIMEOUT_MS, connectTimeoutMs: v.PG_CONNECT_TIMEOUT_MS }
+      : undefined,
+    redis: v.REDIS_URL ? { url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX } : undefined,
+    nodeName: v.NODE_NAME,
     qrSecret: v.QR_SECRET ?? randomSecret(),
     qrSecretGenerated: !v.QR_SECRET,
     qrTtlSeconds: v.QR_TTL_SECONDS,

@@ -88,7 +88,15 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
     now,
     wechat,
     openSockets,
-    closeMemberSockets: (memberId, sessionId) => push.closeMember(memberId, sessionId),
+    // Closes this node's sockets at once (the answer counts them) and tells the other nodes to close theirs.
+    closeMemberSockets: (memberId, sessionId) => {
+      const closed = push.closeMember(memberId, sessionId);
+      broker.tell({ kind: 'close-member', memberId, ...(sessionId === undefined ? {} : { sessionId }) });
+      return closed;
+    },
+  });
+  broker.onControl((message) => {
+    if (message.kind === 'close-member') push.closeMember(message.memberId, message.sessionId);
   });
   // Plain HTTP/1.1 (nginx terminates TLS): the adaptor's union type also covers http2, which we never ask for.
   const server = createAdaptorServer({ fetch: app.fetch }) as HttpServer;

@@ -28,7 +28,7 @@ beforeEach(async () => {
   published = [];
   outcomes = [];
   clock = T0;
-  const broker: Broker = { publish: (e) => void published.push(e), subscribe: () => () => {}, close: async () => {} };
+  const broker: Pick<Broker, 'publish'> = { publish: (e) => void published.push(e) };
   deps = { cards: storage.cards, signer, broker, now: () => clock, preciseNow: () => clock + 0.25, onOutcome: (n) => void outcomes.push(n) };
   const store = await storage.accounts.createStore('A', T0);
   memberId = (await storage.accounts.createMember({}, T0)).id;

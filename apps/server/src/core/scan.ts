@@ -9,7 +9,7 @@ import { decideScan } from './scan-decision.js';
 export interface ScanDeps {
   cards: CardStore;
   signer: QrSigner;
-  broker: Broker;
+  broker: Pick<Broker, 'publish'>;
   /** The clock of the rules (QR expiry, the outcome's time), Unix ms. */
   now: () => number;
   /** Wall-clock Unix ms, fractional, stamped on PushEvent.committedAt for commit-to-send latency; `now` by default. */

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { AppError, HTTP_STATUS } from '../errors.js';
+import { StorageUnavailableError } from '../storage/errors.js';
 import { clientAddress, trustedProxies } from './client-address.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { adminRoutes } from './routes/admin.js';
@@ -44,6 +45,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'No such route')));
   app.onError((err, c) => {
     if (err instanceof AppError) return errorResponse(c, err);
+    if (err instanceof StorageUnavailableError) {
+      // Nothing was written: the client may retry (an Idempotency-Key makes a scan's retry safe).
+      logger.warn({ err: err.message, requestId: c.get('requestId'), path: c.req.path }, 'database unavailable');
+      return errorResponse(c, new AppError('UNAVAILABLE', 'The database is unavailable: try again in a moment'));
+    }
     logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
     return errorResponse(c, new AppError('INTERNAL', 'Internal error'));
   });

@@ -13,14 +13,28 @@ export interface PushEvent {
 }
 
 /**
+ * An order for every node about the member sockets it holds. Unlike a PushEvent there is no record to fill
+ * a lost one from: the session is revoked in storage already, so a node that misses the message closes
+ * the socket at its next check of the session at latest (a socket re-checks its session at reconnect).
+ */
+export type ControlMessage =
+  /** Close the member's sockets opened with this session, or all of the member's (a revocation). */
+  { kind: 'close-member'; memberId: number; sessionId?: number };
+
+/**
  * Tells every node that a result was committed. Contract: `publish` is called only after the transaction
  * that recorded the entry committed; events may arrive late, out of order, twice, or not at all (a node
- * or the broker died): subscribers read the stream to be sure.
+ * or the broker died): subscribers read the stream to be sure. Listeners on the publishing node are
+ * called synchronously from `publish`, so a node without its broker still serves its own members.
  */
 export interface Broker {
   publish(event: PushEvent): void;
   /** Registers a listener; returns the function that removes it. */
   subscribe(listener: (event: PushEvent) => void): () => void;
+  /** Sends a control message to every node, this one included (synchronously, like publish). */
+  tell(message: ControlMessage): void;
+  /** Registers a control listener; returns the function that removes it. */
+  onControl(listener: (message: ControlMessage) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -97,6 +97,11 @@ export class MemoryStreams implements StreamStore {
     return n;
   }
 
+  async recent(since: number, limit: number): Promise<StreamEntry[]> {
+    const all = [...this.streams.values()].flat().filter((e) => e.createdAt >= since);
+    return all.sort((a, b) => a.createdAt - b.createdAt).slice(Math.max(0, all.length - limit));
+  }
+
   async prune(before: number): Promise<number> {
     let n = 0;
     for (const [key, list] of this.streams) {

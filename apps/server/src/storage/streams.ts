@@ -22,6 +22,12 @@ export interface StreamStore {
   markDelivered(entries: ReadonlyArray<{ memberId: number; storeId: number; seq: number }>, at: number): Promise<void>;
   /** Entries no socket has received, created at or after `since`; for monitoring. */
   countUndelivered(since: number): Promise<number>;
+  /**
+   * Entries of every stream created at or after `since`, the newest `limit` of them, oldest first: what a
+   * node that lost its broker reads to go on pushing (it asks again with some overlap and drops what it
+   * has seen).
+   */
+  recent(since: number, limit: number): Promise<StreamEntry[]>;
   /** Deletes entries created before `before` (retention), in bounded batches; answers how many. */
   prune(before: number): Promise<number>;
 }

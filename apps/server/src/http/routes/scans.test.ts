@@ -32,7 +32,7 @@ beforeEach(async () => {
   storage = createSqliteStorage(join(dir, 'scanpush.db'));
   clock = T0;
   published = [];
-  const broker: Broker = { publish: (e) => void published.push(e), subscribe: () => () => {}, close: async () => {} };
+  const broker: Broker = { publish: (e) => void published.push(e), subscribe: () => () => {}, tell: () => {}, onControl: () => () => {}, close: async () => {} };
   const metrics = createMetrics({ openSockets: () => 0, undelivered: async () => 0 });
   storeId = (await storage.accounts.createStore('A', T0)).id;
   memberId = (await storage.accounts.createMember({}, T0)).id;

@@ -75,6 +75,19 @@ export function streamsContract(open: OpenStorage): void {
       expect((await storage.streams.undelivered(w.memberId, w.otherStoreId, T0, 10)).map((e) => e.seq)).toEqual([1]);
     });
 
+    it('lists the recent entries of every stream, the newest ones, oldest first', async () => {
+      const { storage } = db();
+      const w = await makeWorld(storage);
+      for (let i = 0; i < 4; i++) await append(storage, w, i % 2 ? w.otherStoreId : w.storeId, T0 + i * 1000);
+      const recent = async (since: number, limit: number) =>
+        (await storage.streams.recent(since, limit)).map((e) => [e.storeId === w.storeId ? 'A' : 'B', e.seq, e.createdAt - T0]);
+      expect(await recent(T0, 10)).toEqual([['A', 1, 0], ['B', 1, 1000], ['A', 2, 2000], ['B', 2, 3000]]);
+      expect(await recent(T0 + 1500, 10)).toEqual([['A', 2, 2000], ['B', 2, 3000]]);
+      expect(await recent(T0, 3)).toEqual([['B', 1, 1000], ['A', 2, 2000], ['B', 2, 3000]]);
+      expect(await recent(T0 + 4000, 10)).toEqual([]);
+      for (const e of await storage.streams.recent(T0, 10)) expect(e.epoch).toBe(storage.streams.epoch());
+    });
+
     it('prunes entries older than the cutoff in every stream, keeps heads, and numbers on from the head', async () => {
       const { storage } = db();
       const w = await makeWorld(storage);

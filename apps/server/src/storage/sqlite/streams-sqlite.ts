@@ -67,6 +67,10 @@ export function createSqliteStreams(client: Database.Database, writes: GroupComm
     countUndelivered: client
       .prepare<[number], number>('SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND created_at >= ?')
       .pluck(),
+    // SQLite's single writer commits in rowid order: the newest `limit` rows by rowid are the newest.
+    recent: client.prepare<[number, number], EntryRow & { id: number }>(
+      `SELECT * FROM (SELECT ${ENTRY_COLUMNS}, id FROM outbox ORDER BY id DESC LIMIT ?) WHERE createdAt >= ? ORDER BY id`,
+    ),
     // Oldest first by rowid, which follows time: a batch that finds a row too young is the last one.
     pruneIdempotency: client.prepare<[number]>(
       `DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency ORDER BY id LIMIT ${PRUNE_BATCH}) AND created_at < ?`,
@@ -111,6 +115,11 @@ export function createSqliteStreams(client: Database.Database, writes: GroupComm
     },
     async countUndelivered(since) {
       return q.countUndelivered.get(since) ?? 0;
+    },
+    async recent(since, limit) {
+      // The newest `limit` rows, of which those young enough: more than `limit` recent rows means the
+      // caller is that far behind, and the newest are what it still has a use for.
+      return q.recent.all(limit, since).map(({ id: _id, ...row }) => ({ ...row, epoch }));
     },
     async prune(before) {
       // Idempotency records first: a record never outlives the entry it answers with, even between
