@@ -291,6 +291,24 @@ describe('scanpush listen', () => {
     expect(lines).toEqual([expect.objectContaining({ type: 'result', seq: 2, remaining: 3, text: '0_扣费成功_剩余次数: 3' })]);
   });
 
+  it('--epoch with --after resumes from a kept position: what came after it, or everything retained in another history', async () => {
+    const member = await newMember(5);
+    await scanAs(member);
+    const first = await run(['--server', srv.url, 'listen', '--user', String(member), '--store', '2', '--after', '0', '--count', '1', '--json']);
+    const { epoch } = JSON.parse(first.stdout.trim().split('\n')[0]!) as { epoch: string };
+    await scanAs(member);
+    await scanAs(member);
+    const resumed = await run(['--server', srv.url, 'listen', '--user', String(member), '--store', '2', '--epoch', epoch, '--after', '1', '--count', '2', '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([2, 3]);
+    // Seq 3 of another history says nothing of this one's 1..3: all three are printed.
+    const other = await run(['--server', srv.url, 'listen', '--user', String(member), '--store', '2', '--epoch', 'another-history', '--after', '3', '--count', '3', '--json']);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1, 2, 3]);
+    const alone = await run(['--server', srv.url, 'listen', '--user', String(member), '--store', '2', '--epoch', epoch]);
+    expect(alone).toMatchObject({ code: 1, stderr: expect.stringMatching(/--epoch needs --after/) });
+  });
+
   it('speaks the text dialect with --text', async () => {
     const member = await newMember(5);
     const listen = start(['--server', srv.url, 'listen', '--user', String(member), '--store', '2', '--text', '--count', '1']);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { MERCHANT_KEY_PREFIX, parseId } from '@scanpush/shared';
+import { MERCHANT_KEY_PREFIX, isEpoch, parseId } from '@scanpush/shared';
 import { CliError } from './errors.js';
 
 // The one place that names environment variables; commander reads them for the options declared here.
@@ -24,6 +24,11 @@ export function countArg(text: string): number {
 export function seqArg(text: string): number {
   if (!/^(0|[1-9]\d{0,14})$/.test(text)) throw new InvalidArgumentError('Expected 0 or a positive integer.');
   return Number(text);
+}
+
+export function epochArg(text: string): string {
+  if (!isEpoch(text)) throw new InvalidArgumentError('Expected an epoch as the server gives it (letters, digits, _ and -).');
+  return text;
 }
 
 export function serverOption(): Option {

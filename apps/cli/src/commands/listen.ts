@@ -5,7 +5,7 @@ import type { ResultMessage } from '@scanpush/shared';
 import { CliError } from '../errors.js';
 import { ApiClient } from '../http.js';
 import { terminalOutput, describeEnd, type ListenOutput } from '../listen-output.js';
-import { countArg, memberOptions, seqArg, serverBase, type MemberOptions } from '../options.js';
+import { countArg, epochArg, memberOptions, seqArg, serverBase, type MemberOptions } from '../options.js';
 import { memberSession } from '../session.js';
 import { listenText } from '../text-listen.js';
 
@@ -14,6 +14,7 @@ interface ListenOptions extends MemberOptions {
   text?: boolean;
   count?: number;
   after?: number;
+  epoch?: string;
   json?: boolean;
 }
 
@@ -25,9 +26,15 @@ export function listenCommand(): Command {
     .option('--text', "speak the seed's text dialect instead of scanpush.v2")
     .addOption(new Option('--count <n>', 'exit 0 after printing n results').argParser(countArg))
     .addOption(new Option('--after <seq>', "also print retained results after this seq of the server's current history (default: only new ones)").argParser(seqArg).conflicts('text'))
+    .addOption(
+      new Option('--epoch <epoch>', 'resume from the position (epoch, --after) a client kept: of another history, every retained result is printed')
+        .argParser(epochArg)
+        .conflicts('text'),
+    )
     .option('--json', 'print one JSON line per message')
     .action(async (_options: unknown, cmd: Command) => {
       const options = cmd.optsWithGlobals<ListenOptions>();
+      if (options.epoch !== undefined && options.after === undefined) throw new CliError('--epoch needs --after: a position is an epoch and a seq');
       const server = serverBase(options.server);
       const token = await memberSession(new ApiClient(server), options.user, options.token);
       const output = terminalOutput(options.json === true);
@@ -40,7 +47,7 @@ export function listenCommand(): Command {
       try {
         const stream = { server, memberId: options.user, storeId: options.store, token, count: options.count ?? Infinity, signal: aborter.signal };
         if (options.text) await listenText(stream, output);
-        else await listenStructured({ ...stream, after: options.after }, output);
+        else await listenStructured({ ...stream, after: options.after, epoch: options.epoch }, output);
       } finally {
         process.removeListener('SIGINT', onSigint);
       }
@@ -55,6 +62,8 @@ interface StructuredListen {
   count: number;
   /** Print the first replay's results above this seq; undefined: none of them. */
   after: number | undefined;
+  /** With `after`: the position to resume from, as a client that kept it does (every replayed result is new to it). */
+  epoch: string | undefined;
   signal: AbortSignal;
 }
 
@@ -95,12 +104,15 @@ function listenStructured(options: StructuredListen, output: ListenOutput): Prom
         output.note(`${why}; reconnecting in ${((status.retryInMs ?? 0) / 1000).toFixed(1)} s`);
       }
     };
+    const position = options.epoch === undefined ? undefined : { epoch: options.epoch, seq: options.after ?? 0 };
     const client = new PushClient({
       connect: wsConnect(options),
+      ...(position ? { position } : {}),
       clock: systemClock,
       onResult: (result, { replayed }) => {
         if (finished) return;
-        const history = replayed && !everSynced;
+        // From a kept position, the replay is exactly what that client missed.
+        const history = replayed && !everSynced && position === undefined;
         if (!history || (options.after !== undefined && result.seq > options.after)) print(result);
       },
       onSynced: ({ position, complete, resynced }) => {
