@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createScanpush } from './scanpush.js';
+import { describeDatabase } from './storage/open-storage.js';
 
 // The process edge: reads the environment once, starts scanpush through its composition root, and
 // turns signals into a graceful stop.
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     );
   }
   logger.info(
-    { url: server.url, port: server.port, database: config.databasePath, epoch: server.storage.streams.epoch(), env: config.env },
+    { url: server.url, port: server.port, database: describeDatabase(config), epoch: server.storage.streams.epoch(), env: config.env },
     'scanpush listening',
   );
   // For the newcomer who just ran the README's first command: where to look.

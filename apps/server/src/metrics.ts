@@ -4,7 +4,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * Every metric the server exports, on a registry of its own (not prom-client's global one) so that
  * several servers in one process — tests — do not share counters.
  */
-export function createMetrics(sources: { openSockets: () => number; undelivered: () => Promise<number> }) {
+export function createMetrics(sources: {
+  openSockets: () => number;
+  undelivered: () => Promise<number>;
+  /** The database pool's use (PostgreSQL); none for SQLite. */
+  pool?: (() => { total: number; idle: number; waiting: number }) | undefined;
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'scanpush_process_' });
   const m = {
@@ -23,6 +28,19 @@ export function createMetrics(sources: { openSockets: () => number; undelivered:
       registers: [registry],
       async collect() {
         this.set(await sources.undelivered());
+      },
+    }),
+    dbPool: new Gauge({
+      name: 'scanpush_db_pool_connections',
+      help: 'PostgreSQL connections of this node: open (total), idle, and requests waiting for one (waiting > 0 for long: the pool is too small or the database too slow)',
+      labelNames: ['state'] as const,
+      registers: sources.pool ? [registry] : [],
+      collect() {
+        const use = sources.pool?.();
+        if (!use) return;
+        this.set({ state: 'total' }, use.total);
+        this.set({ state: 'idle' }, use.idle);
+        this.set({ state: 'waiting' }, use.waiting);
       },
     }),
     connects: new Counter({ name: 'scanpush_socket_connects_total', help: 'Sockets accepted', labelNames: ['dialect'] as const, registers: [registry] }),

@@ -11,7 +11,7 @@ import { createMemoryBroker } from './push/broker-memory.js';
 import { LongPoll } from './push/long-poll.js';
 import { createPushServer } from './push/push-server.js';
 import { seedDemo } from './seed.js';
-import { createSqliteStorage } from './storage/sqlite/open.js';
+import { openStorage } from './storage/open-storage.js';
 import type { Storage } from './storage/storage.js';
 import { createWechatClient, type WechatClient } from './wechat/client.js';
 
@@ -48,13 +48,7 @@ export interface Scanpush {
 export async function createScanpush(config: Config, parts: ScanpushParts = {}): Promise<Scanpush> {
   const logger = parts.logger ?? createLogger(config.logLevel);
   const now = parts.now ?? Date.now;
-  const storage =
-    parts.storage ??
-    createSqliteStorage({
-      path: config.databasePath,
-      synchronous: config.sqliteSynchronous,
-      onBackgroundError: (err) => logger.error({ err }, 'database background work failed'),
-    });
+  const storage = parts.storage ?? (await openStorage(config, logger));
   const broker = parts.broker ?? createMemoryBroker((err) => logger.error({ err }, 'push listener failed'));
   const { appid, secret, apiBase } = config.wechat;
   const wechat = parts.wechat ?? (appid && secret ? createWechatClient({ appid, secret, apiBase }) : undefined);
@@ -64,6 +58,7 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
   const metrics = createMetrics({
     openSockets: () => openSockets(),
     undelivered: () => storage.streams.countUndelivered(now() - config.delivery.textReplayMs),
+    pool: storage.pool ? () => storage.pool!() : undefined,
   });
   const longPoll = new LongPoll(storage.streams, broker);
   const push = createPushServer({

@@ -4,7 +4,7 @@ import type { CardStore } from './cards.js';
 import type { StreamStore } from './streams.js';
 
 /**
- * Everything scanpush keeps, split by concern. An engine (SQLite today) implements all three over one
+ * Everything scanpush keeps, split by concern. An engine (SQLite for one process, PostgreSQL for several) implements all three over one
  * database and must pass the contract suite in `storage/contract/`. Nothing outside `storage/` knows
  * which engine it talks to.
  */
@@ -16,6 +16,8 @@ export interface Storage {
   audit(): Promise<AuditReport>;
   /** Whether the database answers; for health checks. */
   ping(): Promise<void>;
+  /** The connection pool's use now, for metrics; engines without a pool (SQLite) have none. */
+  pool?(): { total: number; idle: number; waiting: number };
   /** Writes what is queued, then closes. */
   close(): Promise<void>;
 }

@@ -1,0 +1,8 @@
+import { defineConfig } from 'drizzle-kit';
+
+// The PostgreSQL engine's migrations (the SQLite ones are in drizzle/, see drizzle.config.ts).
+export default defineConfig({
+  dialect: 'postgresql',
+  schema: './src/storage/postgres/schema.ts',
+  out: './drizzle-pg',
+});

@@ -1,0 +1,162 @@
+import { RESULT_CODES, type CardView, type LedgerEntry } from '@scanpush/shared';
+import type pg from 'pg';
+import type { ScanDecision } from '../../core/scan-decision.js';
+import type { CardStore, ScanAttempt, ScanRecord } from '../cards.js';
+import { query, transaction } from './pool.js';
+import { ENTRY_COLUMNS, type EntryRow } from './streams-postgres.js';
+
+const CARD_COLUMNS = 'c.member_id AS "memberId", c.store_id AS "storeId", s.name AS "storeName", c.remaining';
+
+// A scan's facts, in one statement: the card's row locked until the scan commits (so scans of one card,
+// from any node, take turns), whether the nonce was used, and the answer already given to this
+// idempotency key, if any. A NULL key matches no row.
+const FACTS = `
+  WITH card AS (SELECT remaining FROM cards WHERE member_id = $1 AND store_id = $2 FOR UPDATE)
+  SELECT (SELECT remaining FROM card) AS remaining,
+         EXISTS (SELECT 1 FROM ledger WHERE qr_nonce = $3) AS "nonceUsed",
+         i.qr_nonce AS "priorNonce", i.member_id AS "priorMember", i.store_id AS "priorStore", i.seq AS "priorSeq"
+  FROM (SELECT 1) one LEFT JOIN idempotency i ON i.merchant_id = $4 AND i.key = $5`;
+
+// The stream's next seq: the upsert locks the head row until commit, so seqs are issued in turn and a
+// rolled-back scan gives its seq back. Shared by both writes below.
+const NEXT_SEQ = `
+  head AS (INSERT INTO streams (member_id, store_id, last_seq) VALUES ($1, $2, 1)
+           ON CONFLICT (member_id, store_id) DO UPDATE SET last_seq = streams.last_seq + 1 RETURNING last_seq)`;
+
+// $1 member, $2 store, $3 merchant, $4 nonce, $5 key (nullable), $6 at, $7 code, $8 remaining (refusals)
+const KEY_RECORD = `
+  keyed AS (INSERT INTO idempotency (merchant_id, key, qr_nonce, member_id, store_id, seq, created_at)
+          SELECT $3, $5::text, $4, $1, $2, seq, $6 FROM entry WHERE $5::text IS NOT NULL)`;
+
+/** A deduction: the use taken, its ledger row, the stream entry and the key's record, in one statement. */
+const DEDUCT = `
+  WITH taken AS (UPDATE cards SET remaining = remaining - 1, updated_at = $6
+                 WHERE member_id = $1 AND store_id = $2 AND remaining > 0 RETURNING remaining),
+  deduction AS (INSERT INTO ledger (member_id, store_id, kind, delta, balance_after, merchant_id, qr_nonce, created_at)
+          SELECT $1, $2, 'deduct', -1, remaining, $3, $4, $6 FROM taken RETURNING id, balance_after),
+  ${NEXT_SEQ},
+  entry AS (INSERT INTO outbox (member_id, store_id, seq, code, remaining, ledger_id, created_at)
+            SELECT $1, $2, head.last_seq, $7, deduction.balance_after, deduction.id, $6 FROM head, deduction
+            RETURNING ${ENTRY_COLUMNS}),
+  ${KEY_RECORD}
+  SELECT * FROM entry`;
+
+/** A refusal: only the stream entry (and the key's record). */
+const REFUSE = `
+  WITH ${NEXT_SEQ},
+  entry AS (INSERT INTO outbox (member_id, store_id, seq, code, remaining, ledger_id, created_at)
+            SELECT $1, $2, head.last_seq, $7, $8::int, NULL, $6 FROM head
+            RETURNING ${ENTRY_COLUMNS}),
+  ${KEY_RECORD}
+  SELECT * FROM entry`;
+
+interface Facts {
+  remaining: number | null;
+  nonceUsed: boolean;
+  priorNonce: string | null;
+  priorMember: number | null;
+  priorStore: number | null;
+  priorSeq: number | null;
+}
+
+/**
+ * The PostgreSQL cards, ledger and scans. A scan is one transaction of three statements (facts, write,
+ * COMMIT after BEGIN); the decision between them is core/scan-decision.ts, in this process. The contract's
+ * guarantees rest on the schema and the row locks, whatever the number of nodes: the card row is locked
+ * before anything is judged; `remaining >= 0` is a CHECK and the UPDATE takes a use only if one is left;
+ * the unique nonce, the unique (merchant, key) and the unique (member, store, seq) reject a second write,
+ * and the transaction that loses such a race is run again (pool.ts `transaction`), where it sees the
+ * winner's rows: QR_USED, or the winner's answer replayed. Locks are always taken card first, then the
+ * stream's head, so two scans never wait on each other in a cycle.
+ */
+export function createPostgresCards(pool: pg.Pool, epoch: string): CardStore {
+  const card = async (client: pg.Pool | pg.PoolClient, memberId: number, storeId: number) =>
+    (
+      await client.query<CardView>(
+        `SELECT ${CARD_COLUMNS} FROM cards c JOIN stores s ON s.id = c.store_id WHERE c.member_id = $1 AND c.store_id = $2`,
+        [memberId, storeId],
+      )
+    ).rows[0];
+
+  async function record(client: pg.PoolClient, attempt: ScanAttempt, decide: ScanDecision): Promise<ScanRecord> {
+    const { memberId, storeId, nonce, idempotencyKey: key } = attempt;
+    const facts = (await client.query<Facts>(FACTS, [memberId, storeId, nonce, attempt.merchantId, key])).rows[0]!;
+    if (facts.priorNonce !== null) {
+      if (facts.priorNonce !== nonce) return { kind: 'idempotency-mismatch' };
+      const row = (
+        await client.query<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM outbox WHERE member_id = $1 AND store_id = $2 AND seq = $3`, [
+          facts.priorMember,
+          facts.priorStore,
+          facts.priorSeq,
+        ])
+      ).rows[0];
+      // Retention prunes a record before its entry (StreamStore.prune), so this is a broken database.
+      if (!row) throw new Error(`idempotency record of merchant ${attempt.merchantId} names a missing stream entry`);
+      return { kind: 'replayed', entry: { ...row, epoch } };
+    }
+    const verdict = decide({
+      expired: attempt.expired,
+      wrongStore: storeId !== attempt.merchantStoreId,
+      nonceUsed: facts.nonceUsed,
+      remaining: facts.remaining,
+    });
+    const code = RESULT_CODES[verdict].code;
+    const params = [memberId, storeId, attempt.merchantId, nonce, key, attempt.at, code];
+    const row =
+      verdict === 'OK'
+        ? (await client.query<EntryRow>(DEDUCT, params)).rows[0]
+        : (await client.query<EntryRow>(REFUSE, [...params, verdict === 'NO_USES_LEFT' ? facts.remaining : null])).rows[0];
+    if (!row) throw new Error(`decideScan answered OK for card (${memberId}, ${storeId}) with no use left`);
+    return { kind: 'recorded', entry: { ...row, epoch } };
+  }
+
+  return {
+    topUp(memberId, storeId, uses, at) {
+      return transaction(pool, async (client) => {
+        const { remaining } = (
+          await client.query<{ remaining: number }>(
+            `INSERT INTO cards (member_id, store_id, remaining, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (member_id, store_id) DO UPDATE SET remaining = cards.remaining + excluded.remaining, updated_at = excluded.updated_at
+             RETURNING remaining`,
+            [memberId, storeId, uses, at],
+          )
+        ).rows[0]!;
+        await client.query(`INSERT INTO ledger (member_id, store_id, kind, delta, balance_after, created_at) VALUES ($1, $2, 'topup', $3, $4, $5)`, [
+          memberId,
+          storeId,
+          uses,
+          remaining,
+          at,
+        ]);
+        const view = await card(client, memberId, storeId);
+        if (!view) throw new Error('card vanished inside its own transaction');
+        return view;
+      });
+    },
+    async getCard(memberId, storeId) {
+      return (
+        await query<CardView>(pool, `SELECT ${CARD_COLUMNS} FROM cards c JOIN stores s ON s.id = c.store_id WHERE c.member_id = $1 AND c.store_id = $2`, [
+          memberId,
+          storeId,
+        ])
+      )[0];
+    },
+    listCards(memberId) {
+      return query<CardView>(pool, `SELECT ${CARD_COLUMNS} FROM cards c JOIN stores s ON s.id = c.store_id WHERE c.member_id = $1 ORDER BY c.store_id`, [
+        memberId,
+      ]);
+    },
+    async history(memberId, storeId, limit) {
+      const rows = await query<Omit<LedgerEntry, 'at'> & { createdAt: number }>(
+        pool,
+        `SELECT id, store_id AS "storeId", kind, delta, balance_after AS "balanceAfter", created_at AS "createdAt"
+         FROM ledger WHERE member_id = $1 AND store_id = $2 ORDER BY id DESC LIMIT $3`,
+        [memberId, storeId, limit],
+      );
+      return rows.map(({ createdAt, ...row }): LedgerEntry => ({ ...row, at: new Date(createdAt).toISOString() }));
+    },
+    recordScan(attempt, decide) {
+      return transaction(pool, (client) => record(client, attempt, decide));
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+// The PostgreSQL twin of storage/sqlite/schema.ts: the same tables, columns and constraints, so the two
+// engines keep the same promises. Times are Unix milliseconds in bigint columns (read back as numbers:
+// they stay far below 2^53). Ids that grow with traffic (ledger, outbox, idempotency, sessions) are
+// bigint identities; stores, members and merchants are integers, as the API's ids are.
+
+const ms = (name: string) => bigint(name, { mode: 'number' });
+
+export const stores = pgTable('stores', {
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  name: text('name').notNull(),
+  createdAt: ms('created_at').notNull(),
+});
+
+export const members = pgTable(
+  'members',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    name: text('name'),
+    /** WeChat openid of the member's mini-program login. */
+    openid: text('openid'),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('members_openid_uq').on(t.openid)],
+);
+
+export const cards = pgTable(
+  'cards',
+  {
+    memberId: integer('member_id').notNull().references(() => members.id),
+    storeId: integer('store_id').notNull().references(() => stores.id),
+    remaining: integer('remaining').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.memberId, t.storeId] }), check('cards_remaining_non_negative', sql`${t.remaining} >= 0`)],
+);
+
+export const merchants = pgTable('merchants', {
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  storeId: integer('store_id').notNull().references(() => stores.id),
+  name: text('name').notNull(),
+  /** SHA-256 (hex) of the key's secret part. */
+  keyHash: text('key_hash').notNull(),
+  createdAt: ms('created_at').notNull(),
+  revokedAt: ms('revoked_at'),
+});
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    memberId: integer('member_id').notNull().references(() => members.id),
+    /** SHA-256 (hex) of the bearer token. */
+    tokenHash: text('token_hash').notNull(),
+    createdAt: ms('created_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+    revokedAt: ms('revoked_at'),
+  },
+  (t) => [uniqueIndex('sessions_token_hash_uq').on(t.tokenHash), index('sessions_member_idx').on(t.memberId)],
+);
+
+/** Every change of a card's balance. A deduction names its QR nonce: unique, so a nonce deducts once. */
+export const ledger = pgTable(
+  'ledger',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    memberId: integer('member_id').notNull(),
+    storeId: integer('store_id').notNull(),
+    kind: text('kind', { enum: ['deduct', 'topup'] }).notNull(),
+    delta: integer('delta').notNull(),
+    balanceAfter: integer('balance_after').notNull(),
+    merchantId: integer('merchant_id'),
+    qrNonce: text('qr_nonce'),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [
+    check('ledger_delta_nonzero', sql`${t.delta} <> 0`),
+    check('ledger_kind', sql`${t.kind} IN ('deduct', 'topup')`),
+    uniqueIndex('ledger_qr_nonce_uq').on(t.qrNonce),
+    index('ledger_card_idx').on(t.memberId, t.storeId, t.id),
+  ],
+);
+
+/** The members' streams, one per (member, store), as in SQLite (the table keeps its first name, outbox). */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    memberId: integer('member_id').notNull(),
+    storeId: integer('store_id').notNull(),
+    seq: integer('seq').notNull(),
+    code: integer('code').notNull(),
+    remaining: integer('remaining'),
+    ledgerId: bigint('ledger_id', { mode: 'number' }),
+    createdAt: ms('created_at').notNull(),
+    /** Set once a text-dialect socket has received it. */
+    deliveredAt: ms('delivered_at'),
+  },
+  (t) => [
+    uniqueIndex('outbox_stream_seq_uq').on(t.memberId, t.storeId, t.seq),
+    uniqueIndex('outbox_ledger_uq').on(t.ledgerId),
+    index('outbox_undelivered_idx').on(t.memberId, t.storeId, t.seq).where(sql`${t.deliveredAt} IS NULL`),
+    // Several nodes commit out of id order, so what is recent is found by time: the broker's fallback
+    // (StreamStore.recent) and retention read this.
+    index('outbox_created_idx').on(t.createdAt),
+  ],
+);
+
+/** Each stream's head: the last seq issued, taken by an upsert that locks the row until the scan commits. */
+export const streams = pgTable(
+  'streams',
+  {
+    memberId: integer('member_id').notNull(),
+    storeId: integer('store_id').notNull(),
+    lastSeq: integer('last_seq').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.memberId, t.storeId] })],
+);
+
+/** The answers given to merchants' Idempotency-Keys (see the SQLite schema). */
+export const idempotency = pgTable(
+  'idempotency',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    merchantId: integer('merchant_id').notNull(),
+    key: text('key').notNull(),
+    qrNonce: text('qr_nonce').notNull(),
+    memberId: integer('member_id').notNull(),
+    storeId: integer('store_id').notNull(),
+    seq: integer('seq').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('idempotency_merchant_key_uq').on(t.merchantId, t.key), index('idempotency_created_idx').on(t.createdAt)],
+);
+
+/**
+ * Facts about the database itself: `epoch` names its history; `epoch_identity` is the identity of the
+ * database the epoch was made in (see epoch-postgres.ts), so a restored copy is told apart.
+ */
+export const meta = pgTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
