@@ -31,6 +31,8 @@ export async function migrateAndSettleEpoch(pool: pg.Pool): Promise<string> {
     rethrow(err);
   }
   let broken: Error | undefined;
+  const onError = (err: Error) => (broken = err);
+  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [STARTUP_LOCK.toString()]);
     try {
@@ -43,6 +45,7 @@ export async function migrateAndSettleEpoch(pool: pg.Pool): Promise<string> {
     broken = err as Error;
     rethrow(err);
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

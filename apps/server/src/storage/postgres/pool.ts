@@ -109,6 +109,10 @@ export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
       rethrow(err);
     }
     let broken: Error | undefined;
+    // The connection may die between two statements (while the decision runs): the client then emits
+    // 'error', which would crash the process without a listener; the next statement fails anyway.
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -123,6 +127,7 @@ export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
       if (attempt < ATTEMPTS && RETRYABLE.has(sqlState(err) ?? '')) continue;
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -6,11 +6,9 @@ import { promisify } from 'node:util';
 import { describeStorageContract, type StorageUnderTest } from '../contract/storage-contract.js';
 import type { Storage } from '../storage.js';
 import { createPostgresStorage } from './open.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { TEST_POOL, createTestDatabase, type TestDatabase } from './test-database.js';
 
 const run = promisify(execFile);
-
-export const TEST_POOL = { poolSize: 8, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 };
 
 /**
  * A fresh database per test on the machine's PostgreSQL. A backup is what operators are told to take

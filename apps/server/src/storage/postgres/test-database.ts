@@ -4,6 +4,9 @@ import pg from 'pg';
 /** The server tests create their databases on: the machine's PostgreSQL unless the environment says otherwise. */
 export const TEST_PG_ADMIN_URL = process.env.SCANPUSH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** Pool settings of the engine under test: small, with timeouts generous enough for a loaded CI machine. */
+export const TEST_POOL = { poolSize: 8, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 };
+
 export interface TestDatabase {
   /** The new database's URL (DATABASE_URL of a server under test). */
   url: string;
