@@ -8,7 +8,8 @@ import { query, transaction } from './pool.js';
  * in the same transaction, so later ids the database picks never collide with it.
  */
 export function createPostgresAccounts(pool: pg.Pool): AccountStore {
-  const one = async <R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R | undefined> => (await query<R>(pool, text, values))[0];
+  const one = async <R extends pg.QueryResultRow>(text: string, values: unknown[], name?: string): Promise<R | undefined> =>
+    (await query<R>(pool, text, values, name))[0];
 
   /** Inserts with an explicit id or a picked one; answers the row. */
   async function insertWithId<R extends pg.QueryResultRow>(table: 'stores' | 'members', id: number | undefined, columns: string[], values: unknown[], returning: string): Promise<R> {
@@ -51,7 +52,7 @@ export function createPostgresAccounts(pool: pg.Pool): AccountStore {
       ))!;
     },
     findSession(tokenHash, now) {
-      return one('SELECT id, member_id AS "memberId" FROM sessions WHERE token_hash = $1 AND expires_at > $2 AND revoked_at IS NULL', [tokenHash, now]);
+      return one('SELECT id, member_id AS "memberId" FROM sessions WHERE token_hash = $1 AND expires_at > $2 AND revoked_at IS NULL', [tokenHash, now], 'session');
     },
     async revokeSession(tokenHash, at) {
       return (await query(pool, 'UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL RETURNING id', [at, tokenHash])).length > 0;
@@ -71,6 +72,7 @@ export function createPostgresAccounts(pool: pg.Pool): AccountStore {
       const m = await one<{ id: number; storeId: number; keyHash: string; revokedAt: number | null }>(
         'SELECT id, store_id AS "storeId", key_hash AS "keyHash", revoked_at AS "revokedAt" FROM merchants WHERE id = $1',
         [id],
+        'merchant',
       );
       return m && { id: m.id, storeId: m.storeId, keyHash: m.keyHash, revoked: m.revokedAt !== null };
     },

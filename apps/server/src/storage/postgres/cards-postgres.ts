@@ -60,8 +60,8 @@ interface Facts {
 }
 
 /**
- * The PostgreSQL cards, ledger and scans. A scan is one transaction of three statements (facts, write,
- * COMMIT after BEGIN); the decision between them is core/scan-decision.ts, in this process. The contract's
+ * The PostgreSQL cards, ledger and scans. A scan is one transaction of two prepared statements (facts,
+ * write) between BEGIN and COMMIT; the decision between them is core/scan-decision.ts, in this process. The contract's
  * guarantees rest on the schema and the row locks, whatever the number of nodes: the card row is locked
  * before anything is judged; `remaining >= 0` is a CHECK and the UPDATE takes a use only if one is left;
  * the unique nonce, the unique (merchant, key) and the unique (member, store, seq) reject a second write,
@@ -80,7 +80,7 @@ export function createPostgresCards(pool: pg.Pool, epoch: string): CardStore {
 
   async function record(client: pg.PoolClient, attempt: ScanAttempt, decide: ScanDecision): Promise<ScanRecord> {
     const { memberId, storeId, nonce, idempotencyKey: key } = attempt;
-    const facts = (await client.query<Facts>(FACTS, [memberId, storeId, nonce, attempt.merchantId, key])).rows[0]!;
+    const facts = (await client.query<Facts>({ name: 'scan-facts', text: FACTS, values: [memberId, storeId, nonce, attempt.merchantId, key] })).rows[0]!;
     if (facts.priorNonce !== null) {
       if (facts.priorNonce !== nonce) return { kind: 'idempotency-mismatch' };
       const row = (
@@ -104,8 +104,8 @@ export function createPostgresCards(pool: pg.Pool, epoch: string): CardStore {
     const params = [memberId, storeId, attempt.merchantId, nonce, key, attempt.at, code];
     const row =
       verdict === 'OK'
-        ? (await client.query<EntryRow>(DEDUCT, params)).rows[0]
-        : (await client.query<EntryRow>(REFUSE, [...params, verdict === 'NO_USES_LEFT' ? facts.remaining : null])).rows[0];
+        ? (await client.query<EntryRow>({ name: 'scan-deduct', text: DEDUCT, values: params })).rows[0]
+        : (await client.query<EntryRow>({ name: 'scan-refuse', text: REFUSE, values: [...params, verdict === 'NO_USES_LEFT' ? facts.remaining : null] })).rows[0];
     if (!row) throw new Error(`decideScan answered OK for card (${memberId}, ${storeId}) with no use left`);
     return { kind: 'recorded', entry: { ...row, epoch } };
   }

@@ -80,10 +80,14 @@ export function sqlState(err: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
-/** A statement outside any transaction; unavailability as StorageUnavailableError. */
-export async function query<R extends pg.QueryResultRow>(pool: pg.Pool, text: string, values: unknown[] = []): Promise<R[]> {
+/**
+ * A statement outside any transaction; unavailability as StorageUnavailableError. A `name` makes it a
+ * prepared statement, parsed and planned once per connection: for the statements on the scan's path
+ * (BENCHMARKS.md, the driver measurement).
+ */
+export async function query<R extends pg.QueryResultRow>(pool: pg.Pool, text: string, values: unknown[] = [], name?: string): Promise<R[]> {
   try {
-    return (await pool.query<R>(text, values)).rows;
+    return (await pool.query<R>(name ? { name, text, values } : { text, values })).rows;
   } catch (err) {
     rethrow(err);
   }
