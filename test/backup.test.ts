@@ -116,6 +116,9 @@ describe('scanpush backup', () => {
       expect(result.code, args.join(' ')).toBe(1);
       expect(result.stderr).toMatch(reason);
     }
-    expect(['a.db', 'b.db', 'c.db'].filter((f) => existsSync(join(srv.dir, f)))).toEqual([]);
+    // The server's environment sourced for the command, on PostgreSQL: pg_dump is the tool, not this one.
+    const onPostgres = await backup([join(srv.dir, 'd.db'), '--db', srv.dbPath], { DATABASE_URL: 'postgres://scanpush@db.example/scanpush' });
+    expect(onPostgres).toMatchObject({ code: 1, stderr: 'scanpush: DATABASE_URL is set: the server uses PostgreSQL, back it up with pg_dump (docs/production.md)\n' });
+    expect(['a.db', 'b.db', 'c.db', 'd.db'].filter((f) => existsSync(join(srv.dir, f)))).toEqual([]);
   });
 });

@@ -26,6 +26,11 @@ export function backupCommand(): Command {
     .addOption(new Option('--db <path>', "the server's database").env(DATABASE_PATH_ENV).default(DEFAULT_DATABASE_PATH))
     .option('--force', 'replace FILE if it exists')
     .action(async (file: string, options: BackupOptions) => {
+      // The server's environment file is often sourced for this command too: say what to use instead
+      // rather than copy a SQLite file the server does not use.
+      if (process.env.DATABASE_URL) {
+        throw new CliError('DATABASE_URL is set: the server uses PostgreSQL, back it up with pg_dump (docs/production.md)');
+      }
       const { pages, bytes } = await backupDatabase(resolve(options.db), resolve(file), options.force ?? false);
       process.stdout.write(`backed up ${options.db} to ${file}: ${pages} pages, ${bytes} bytes\n`);
     });
