@@ -29,7 +29,7 @@ describe('deploy/scanpush.env.example', () => {
   });
 
   it('holds no secret, and starts a production server once the secrets are filled in', () => {
-    for (const secret of ['QR_SECRET', 'ADMIN_TOKEN', 'WECHAT_SECRET', 'WECHAT_APPID', 'DEMO_MERCHANT_KEY']) expect(example[secret]).toBe('');
+    for (const secret of ['QR_SECRET', 'ADMIN_TOKEN', 'WECHAT_SECRET', 'WECHAT_APPID', 'DEMO_MERCHANT_KEY', 'DATABASE_URL', 'REDIS_URL']) expect(example[secret]).toBe('');
     expect(() => loadConfig(example, () => 'unused')).toThrow(ConfigError);
     expect(() => loadConfig(example, () => 'unused')).toThrow(/QR_SECRET: required in production/);
 
