@@ -43,6 +43,28 @@ export function createMetrics(sources: {
         this.set({ state: 'waiting' }, use.waiting);
       },
     }),
+    brokerLag: new Histogram({
+      name: 'scanpush_broker_lag_seconds',
+      help: 'From the commit of a result on another node (its wall clock) to its arrival here through Redis',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    brokerReceived: new Counter({
+      name: 'scanpush_broker_events_received_total',
+      help: 'Results committed on other nodes that reached this one: through Redis, or read from the database while Redis was away',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
+    brokerConnected: new Gauge({
+      name: 'scanpush_broker_connected',
+      help: '1 while this node is subscribed to Redis (or needs no broker: one process); 0 while it reads results from the database instead',
+      registers: [registry],
+    }),
+    brokerPublishFailures: new Counter({
+      name: 'scanpush_broker_publish_failures_total',
+      help: 'Results and revocations this node could not tell the other nodes through Redis (dropped, not queued; results still reach them from the database)',
+      registers: [registry],
+    }),
     connects: new Counter({ name: 'scanpush_socket_connects_total', help: 'Sockets accepted', labelNames: ['dialect'] as const, registers: [registry] }),
     upgradeRefusals: new Counter({ name: 'scanpush_socket_refusals_total', help: 'Upgrades refused before the handshake', labelNames: ['status'] as const, registers: [registry] }),
     disconnects: new Counter({ name: 'scanpush_socket_disconnects_total', help: 'Sockets closed, by reason', labelNames: ['reason'] as const, registers: [registry] }),

@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Config } from './config.js';
 import { QrSigner } from './core/qr-signer.js';
@@ -8,6 +9,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import type { Broker } from './push/broker.js';
 import { createMemoryBroker } from './push/broker-memory.js';
+import { createRedisBroker } from './push/broker-redis.js';
 import { LongPoll } from './push/long-poll.js';
 import { createPushServer } from './push/push-server.js';
 import { seedDemo } from './seed.js';
@@ -49,7 +51,6 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
   const logger = parts.logger ?? createLogger(config.logLevel);
   const now = parts.now ?? Date.now;
   const storage = parts.storage ?? (await openStorage(config, logger));
-  const broker = parts.broker ?? createMemoryBroker((err) => logger.error({ err }, 'push listener failed'));
   const { appid, secret, apiBase } = config.wechat;
   const wechat = parts.wechat ?? (appid && secret ? createWechatClient({ appid, secret, apiBase }) : undefined);
   const demo = config.demo ? await seedDemo(storage, now(), config.demoMerchantKey) : undefined;
@@ -60,6 +61,23 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
     undelivered: () => storage.streams.countUndelivered(now() - config.delivery.textReplayMs),
     pool: storage.pool ? () => storage.pool!() : undefined,
   });
+  const onListenerError = (err: unknown) => logger.error({ err }, 'push listener failed');
+  // Revocations told while Redis was away reached no other node: check the sessions of every socket.
+  let revalidateSessions = () => {};
+  const broker =
+    parts.broker ??
+    (config.redis
+      ? await createRedisBroker({
+          ...config.redis,
+          nodeName: config.nodeName ?? `${hostname()}-${process.pid}`,
+          streams: storage.streams,
+          logger,
+          metrics,
+          onListenerError,
+          onResubscribed: () => revalidateSessions(),
+        })
+      : createMemoryBroker(onListenerError));
+  if (!config.redis && !parts.broker) metrics.brokerConnected.set(1);
   const longPoll = new LongPoll(storage.streams, broker);
   const push = createPushServer({
     accounts: storage.accounts,
@@ -72,6 +90,11 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
     delivery: config.delivery,
   });
   openSockets = () => push.openSockets();
+  revalidateSessions = () =>
+    void push.revalidateSessions().then(
+      (n) => n > 0 && logger.info({ sockets: n }, 'closed sockets whose session was revoked while Redis was away'),
+      (err: unknown) => logger.error({ err }, 're-checking the sessions of open sockets failed'),
+    );
   const app = createApp({
     config,
     storage,

@@ -21,7 +21,7 @@ function setup() {
   const hub = new Hub({ streams, broker, logger: silentLogger, metrics, now: () => Date.now(), heartbeatMs: 25_000, delivery });
   const open = (dialect: Dialect = structuredDialect, resume?: ResumePosition, store = S) => {
     const socket = new FakeSocket();
-    const conn = hub.connect({ memberId: M, storeId: store, sessionId: 1, ...(resume ? { resume } : {}) }, socket, dialect);
+    const conn = hub.connect({ memberId: M, storeId: store, sessionId: 1, tokenHash: 'hash-1', ...(resume ? { resume } : {}) }, socket, dialect);
     socket.onClosed = (code) => conn.socketClosed(code);
     return { socket, conn };
   };

@@ -57,6 +57,7 @@ export class Connection {
   readonly memberId: number;
   readonly storeId: number;
   readonly sessionId: number;
+  readonly tokenHash: string;
   /** Answered the last ping; false between a ping and its pong. */
   alive = true;
   /** Why the server ended it; unset when the client or the network did. */
@@ -84,6 +85,7 @@ export class Connection {
     this.memberId = grant.memberId;
     this.storeId = grant.storeId;
     this.sessionId = grant.sessionId;
+    this.tokenHash = grant.tokenHash;
     this.urlResume = grant.resume;
   }
 

@@ -16,7 +16,7 @@ function setup(heartbeatMs = 25_000) {
   const connOf = new Map<FakeSocket, Connection>();
   const open = (memberId: number, storeId: number, sessionId = 1) => {
     const socket = new FakeSocket();
-    const conn = hub.connect({ memberId, storeId, sessionId, resume: { after: 0 } }, socket, structuredDialect);
+    const conn = hub.connect({ memberId, storeId, sessionId, tokenHash: `hash-${sessionId}`, resume: { after: 0 } }, socket, structuredDialect);
     socket.onClosed = (code) => conn.socketClosed(code);
     connOf.set(socket, conn);
     return socket;
@@ -54,6 +54,22 @@ describe('Hub', () => {
     expect(t.hub.closeMember(7)).toBe(1);
     expect(stranger.closedWith).toBeUndefined();
     expect(t.hub.size).toBe(1);
+    await t.hub.shutdown();
+  });
+
+  it('revalidateSessions closes the sockets whose session is no longer live, asking once per session', async () => {
+    const t = setup();
+    const live = [t.open(7, 1, 1), t.open(7, 2, 1)];
+    const revoked = [t.open(8, 1, 2), t.open(8, 2, 2)];
+    const asked: string[] = [];
+    const closed = await t.hub.revalidateSessions(async (tokenHash) => {
+      asked.push(tokenHash);
+      return tokenHash === 'hash-1';
+    });
+    expect(closed).toBe(2);
+    expect(asked.sort()).toEqual(['hash-1', 'hash-2']);
+    expect(live.map((s) => s.closedWith)).toEqual([undefined, undefined]);
+    expect(revoked.map((s) => s.closedWith?.code)).toEqual([4001, 4001]);
     await t.hub.shutdown();
   });
 

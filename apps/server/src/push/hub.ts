@@ -93,6 +93,29 @@ export class Hub {
   }
 
   /**
+   * Asks `isLive` about the session of every open socket (once per session) and closes those whose
+   * session is over: revoked while a revocation could not reach this node (the broker was away), or
+   * expired. Answers how many sockets it closed.
+   */
+  async revalidateSessions(isLive: (tokenHash: string) => Promise<boolean>): Promise<number> {
+    const bySession = new Map<string, Connection[]>();
+    for (const conn of this.registry.all()) {
+      const list = bySession.get(conn.tokenHash);
+      if (list) list.push(conn);
+      else bySession.set(conn.tokenHash, [conn]);
+    }
+    let closed = 0;
+    for (const [tokenHash, conns] of bySession) {
+      if (await isLive(tokenHash)) continue;
+      for (const conn of conns) {
+        conn.close('SESSION_REVOKED');
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /**
    * Stops listening to the broker, closes every socket with GOING_AWAY (clients reconnect, elsewhere if
    * need be), terminates those that do not finish closing within CLOSE_GRACE_MS, then writes the
    * delivery marks still pending.

@@ -24,6 +24,8 @@ export interface PushServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Closes the member's sockets of one session (or of all its sessions) with SESSION_REVOKED; answers how many. */
   closeMember(memberId: number, sessionId?: number): number;
+  /** Re-checks the session of every open socket in storage and closes those no longer live; answers how many. */
+  revalidateSessions(): Promise<number>;
   /** Open member sockets (the seed's 当前在线用户数量). */
   openSockets(): number;
   /** Refuses new upgrades (503), closes every socket with 1001, writes pending delivery marks. */
@@ -94,6 +96,7 @@ export function createPushServer(deps: PushServerDeps): PushServer {
       );
     },
     closeMember: (memberId, sessionId) => hub.closeMember(memberId, sessionId),
+    revalidateSessions: () => hub.revalidateSessions(async (tokenHash) => (await accounts.findSession(tokenHash, now())) !== undefined),
     openSockets: () => hub.size,
     async shutdown() {
       closing = true;

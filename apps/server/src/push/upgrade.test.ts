@@ -26,7 +26,7 @@ async function decide(url: string, headers?: Record<string, string>) {
 
 describe('authorizeUpgrade', () => {
   it('grants the stream (member, store) and the session', async () => {
-    expect(await decide('/webSocket/7/1')).toEqual({ ok: true, grant: { memberId: 7, storeId: 1, sessionId: 70 } });
+    expect(await decide('/webSocket/7/1')).toEqual({ ok: true, grant: { memberId: 7, storeId: 1, sessionId: 70, tokenHash: expect.any(String) } });
   });
 
   it('takes the token from ?token= for browsers', async () => {
@@ -38,7 +38,7 @@ describe('authorizeUpgrade', () => {
     ['?after=0', { after: 0 }],
     ['?epoch=epochA&after=4', { epoch: 'epochA', after: 4 }],
   ])('reads the structured resume from %s', async (query, resume) => {
-    expect(await decide(`/webSocket/7/1${query}`)).toEqual({ ok: true, grant: { memberId: 7, storeId: 1, sessionId: 70, resume } });
+    expect(await decide(`/webSocket/7/1${query}`)).toEqual({ ok: true, grant: { memberId: 7, storeId: 1, sessionId: 70, tokenHash: expect.any(String), resume } });
   });
 
   it.each([

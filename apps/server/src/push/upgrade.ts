@@ -12,6 +12,8 @@ export interface UpgradeGrant {
   memberId: number;
   storeId: number;
   sessionId: number;
+  /** SHA-256 of the session's token: to re-check the session while the socket is open (revalidateSessions). */
+  tokenHash: string;
   /** Structured dialect: the position given as `?epoch=&after=` instead of a resume frame. */
   resume?: ResumePosition;
 }
@@ -39,11 +41,12 @@ export async function authorizeUpgrade(req: IncomingMessage, accounts: Pick<Acco
   if (epoch !== null && afterText === null) return deny(400, 'VALIDATION_FAILED', 'epoch needs after');
   const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined;
   if (!token) return deny(401, 'UNAUTHORIZED', 'A session token is required');
-  const session = await accounts.findSession(hashSecret(token), now);
+  const tokenHash = hashSecret(token);
+  const session = await accounts.findSession(tokenHash, now);
   if (!session) return deny(401, 'UNAUTHORIZED', 'Unknown, expired or revoked session token');
   if (session.memberId !== path.value.memberId) return deny(403, 'FORBIDDEN', 'This session belongs to another member');
   if (!(await accounts.getStore(path.value.storeId))) return deny(404, 'NOT_FOUND', 'No such store');
-  const grant: UpgradeGrant = { ...path.value, sessionId: session.id };
+  const grant: UpgradeGrant = { ...path.value, sessionId: session.id, tokenHash };
   if (afterText !== null) grant.resume = epoch === null ? { after: Number(afterText) } : { epoch, after: Number(afterText) };
   return { ok: true, grant };
 }
