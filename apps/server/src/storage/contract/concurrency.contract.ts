@@ -41,6 +41,15 @@ export function concurrencyContract(open: OpenStorage): void {
       expect(await storage.streams.head(w.memberId, w.storeId)).toBe(N);
     });
 
+    it(`of one QR on a card of ONE use, ${N} at once: one deducts, every other is told QR_USED (not NO_USES_LEFT)`, async () => {
+      // The losers must judge the QR by what the winner committed: its nonce used, not merely the card empty.
+      const { storage } = db();
+      const w = await makeWorld(storage, 1);
+      const attempt = scanOf(w);
+      const records = await allAtOnce(Array.from({ length: N }, () => () => storage.cards.recordScan(attempt, decideScan)));
+      expect(verdicts(records)).toEqual({ [`recorded ${RESULT_CODES.OK.code}`]: 1, [`recorded ${RESULT_CODES.QR_USED.code}`]: N - 1 });
+    });
+
     it(`of one idempotency key and QR, ${N} at once: one is recorded, every other replays its entry`, async () => {
       const { storage } = db();
       const w = await makeWorld(storage, 10);

@@ -9,10 +9,17 @@ const CARD_COLUMNS = 'c.member_id AS "memberId", c.store_id AS "storeId", s.name
 
 // A scan's facts, in one statement: the card's row locked until the scan commits (so scans of one card,
 // from any node, take turns), whether the nonce was used, and the answer already given to this
-// idempotency key, if any. A NULL key matches no row.
+// idempotency key, if any (a NULL key matches no row).
+//
+// `stale`: under READ COMMITTED a statement reads the snapshot taken when it started, but a row it locks
+// is read as it is once the lock is granted. A scan that waited for another scan of the card would see
+// the card's new uses and the OLD ledger (the nonce that scan used looking unused). The row's version
+// (xmin) as locked against the one in the snapshot tells it; the scan then reads the facts again, with
+// the lock held and a new snapshot. Only scans that raced on one card pay for it.
 const FACTS = `
-  WITH card AS (SELECT remaining FROM cards WHERE member_id = $1 AND store_id = $2 FOR UPDATE)
+  WITH card AS (SELECT remaining, xmin::text AS version FROM cards WHERE member_id = $1 AND store_id = $2 FOR UPDATE)
   SELECT (SELECT remaining FROM card) AS remaining,
+         (SELECT version FROM card) IS DISTINCT FROM (SELECT xmin::text FROM cards WHERE member_id = $1 AND store_id = $2) AS stale,
          EXISTS (SELECT 1 FROM ledger WHERE qr_nonce = $3) AS "nonceUsed",
          i.qr_nonce AS "priorNonce", i.member_id AS "priorMember", i.store_id AS "priorStore", i.seq AS "priorSeq"
   FROM (SELECT 1) one LEFT JOIN idempotency i ON i.merchant_id = $4 AND i.key = $5`;
@@ -52,6 +59,7 @@ const REFUSE = `
 
 interface Facts {
   remaining: number | null;
+  stale: boolean;
   nonceUsed: boolean;
   priorNonce: string | null;
   priorMember: number | null;
@@ -61,7 +69,8 @@ interface Facts {
 
 /**
  * The PostgreSQL cards, ledger and scans. A scan is one transaction of two prepared statements (facts,
- * write) between BEGIN and COMMIT; the decision between them is core/scan-decision.ts, in this process. The contract's
+ * write; the facts twice when the scan waited for another scan of its card) between BEGIN and COMMIT;
+ * the decision between them is core/scan-decision.ts, in this process. The contract's
  * guarantees rest on the schema and the row locks, whatever the number of nodes: the card row is locked
  * before anything is judged; `remaining >= 0` is a CHECK and the UPDATE takes a use only if one is left;
  * the unique nonce, the unique (merchant, key) and the unique (member, store, seq) reject a second write,
@@ -80,7 +89,12 @@ export function createPostgresCards(pool: pg.Pool, epoch: string): CardStore {
 
   async function record(client: pg.PoolClient, attempt: ScanAttempt, decide: ScanDecision): Promise<ScanRecord> {
     const { memberId, storeId, nonce, idempotencyKey: key } = attempt;
-    const facts = (await client.query<Facts>({ name: 'scan-facts', text: FACTS, values: [memberId, storeId, nonce, attempt.merchantId, key] })).rows[0]!;
+    const read = async () =>
+      (await client.query<Facts>({ name: 'scan-facts', text: FACTS, values: [memberId, storeId, nonce, attempt.merchantId, key] })).rows[0]!;
+    let facts = await read();
+    // The card changed between this statement's snapshot and its lock: read again, now that no other scan
+    // of the card can commit before this one (see FACTS). Only scans that raced on one card pay for it.
+    if (facts.stale) facts = await read();
     if (facts.priorNonce !== null) {
       if (facts.priorNonce !== nonce) return { kind: 'idempotency-mismatch' };
       const row = (
