@@ -3,9 +3,13 @@ import { defineConfig } from 'vitest/config';
 // Projects, so each kind of test can run apart (`vitest run --project unit`):
 //   unit: tests beside the code (packages/*/src, apps/*/src)
 //   e2e:  test/, real servers, sockets, child processes and SQLite files
-//   slow: the end-to-end suites that drive real nginx, Chromium, the benchmark or kill processes
+//   e2e-postgres: the same end-to-end suites on PostgreSQL and Redis
+//   slow: the end-to-end suites that drive real nginx, Chromium, the benchmark or kill processes, and the
+//         multi-node fault tests (test/multi-node: clusters in network namespaces, processes killed)
 //   miniprogram: the WeChat mini-program's pages under miniprogram-simulate against the real server
-const SLOW = ['test/nginx.test.ts', 'test/console.test.ts', 'test/bench.test.ts', 'test/crash-recovery.test.ts'];
+const SLOW = ['test/nginx.test.ts', 'test/console.test.ts', 'test/bench.test.ts', 'test/crash-recovery.test.ts', 'test/multi-node/**/*.test.ts'];
+
+const E2E_ON_POSTGRES = ['test/scan-flow.test.ts', 'test/streams.test.ts', 'test/delivery.test.ts', 'test/cli.test.ts', 'test/wechat-login.test.ts'];
 
 export default defineConfig({
   test: {
@@ -24,6 +28,19 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: SLOW,
           environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The end-to-end suites again, each server on its own PostgreSQL database and Redis key prefix
+        // (test/helpers/server.ts). Not here: backup (the SQLite backup command), deploy (static files),
+        // and the slow ones, which drive one SQLite process; test/multi-node runs several nodes on both.
+        test: {
+          name: 'e2e-postgres',
+          include: E2E_ON_POSTGRES,
+          environment: 'node',
+          env: { SCANPUSH_TEST_ENGINE: 'postgres' },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -2,7 +2,7 @@ import { decodeServerMessage, formatPushText, socketPath } from '@scanpush/share
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QrSigner } from '../apps/server/src/core/qr-signer.js';
 import { TestSocket, api, devLogin, mintQr, scan, upgradeStatus } from './helpers/client.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { TEST_ENGINE, startServer, type TestServer } from './helpers/server.js';
 
 let srv: TestServer;
 let token: string;
@@ -13,6 +13,14 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await srv.stop();
+});
+
+it('runs on the engine its vitest project names, with the broker that engine needs', async () => {
+  // SQLite has no pool; PostgreSQL has one and, in these tests, Redis beside it.
+  expect(srv.storage.pool === undefined ? 'sqlite' : 'postgres').toBe(TEST_ENGINE);
+  const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+  expect(metrics.includes('scanpush_db_pool_connections{state="total"}')).toBe(TEST_ENGINE === 'postgres');
+  expect(metrics).toMatch(/^scanpush_broker_connected 1$/m);
 });
 
 /** Creates a store with a merchant, and a card there for member 17; answers ids and the merchant key. */

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { SessionResponse } from '@scanpush/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from './helpers/client.js';
@@ -44,7 +43,7 @@ describe('POST /api/auth/wechat', () => {
     const answer = await login(wechat.issueCode('o-key-check'));
     expect(answer.status).toBe(200);
     expect(Object.keys(answer.body).sort()).toEqual(['expiresAt', 'memberId', 'token']);
-    const db = readFileSync(srv.dbPath).toString('latin1') + readWal(srv.dbPath);
+    const db = await srv.dump();
     for (const key of wechat.sessionKeys) {
       expect(JSON.stringify(answer.body)).not.toContain(key);
       expect(db).not.toContain(key);
@@ -112,10 +111,3 @@ describe('POST /api/auth/wechat without WeChat configured', () => {
   });
 });
 
-function readWal(dbPath: string): string {
-  try {
-    return readFileSync(`${dbPath}-wal`).toString('latin1');
-  } catch {
-    return '';
-  }
-}

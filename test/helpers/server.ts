@@ -1,10 +1,20 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../apps/server/src/config.js';
 import { createScanpush, type Scanpush, type ScanpushParts } from '../../apps/server/src/scanpush.js';
 import type { Storage } from '../../apps/server/src/storage/storage.js';
+import { createTestDatabase, type TestDatabase } from '../../apps/server/src/storage/postgres/test-database.js';
+
+/**
+ * The engine the end-to-end tests run on: SQLite unless the vitest project says `postgres` (see
+ * vitest.config.ts, project e2e-postgres), in which case every server gets its own fresh PostgreSQL
+ * database and its own Redis key prefix, as a node of a cluster does.
+ */
+export const TEST_ENGINE: 'sqlite' | 'postgres' = process.env.SCANPUSH_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+const TEST_REDIS_URL = process.env.SCANPUSH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface TestServer {
   url: string;
@@ -18,6 +28,8 @@ export interface TestServer {
   demoMerchantKey: string;
   /** The server's own storage, through the project's interfaces only (no SQL): what the tests check. */
   storage: Storage;
+  /** Everything the database holds, as text (the SQLite file and its WAL, or a pg_dump): to prove what is NOT kept. */
+  dump(): Promise<string>;
   server: Scanpush;
   stop(): Promise<void>;
 }
@@ -29,7 +41,12 @@ export interface TestServer {
  * takes them. `dir` reuses a directory (and its database) of an earlier server.
  */
 export async function startServer(opts: { env?: Record<string, string>; parts?: ScanpushParts; dir?: string } = {}): Promise<TestServer> {
+  if (opts.dir && TEST_ENGINE === 'postgres') throw new Error('startServer({ dir }) reopens a SQLite file: SQLite-only');
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'scanpush-test-'));
+  const database: TestDatabase | undefined = TEST_ENGINE === 'postgres' ? await createTestDatabase() : undefined;
+  const engineEnv: Record<string, string> = database
+    ? { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:` }
+    : {};
   const dbPath = join(dir, 'scanpush.db');
   const adminToken = randomBytes(24).toString('base64url');
   const qrSecret = randomBytes(32).toString('base64url');
@@ -45,11 +62,18 @@ export async function startServer(opts: { env?: Record<string, string>; parts?: 
       SHUTDOWN_GRACE_MS: '2000',
       // A known demo key, so a test that restarts on the same database can still scan (not in production).
       ...(production ? {} : { DEMO_MERCHANT_KEY: `spk_1_${randomBytes(18).toString('base64url')}` }),
+      ...engineEnv,
       ...opts.env,
     },
     () => qrSecret,
   );
-  const server = await createScanpush(config, opts.parts);
+  let server: Scanpush;
+  try {
+    server = await createScanpush(config, opts.parts);
+  } catch (err) {
+    await database?.drop();
+    throw err;
+  }
   if (!server.demo && !opts.dir && !production) throw new Error('fresh database already had the demo');
   return {
     url: server.url,
@@ -62,9 +86,22 @@ export async function startServer(opts: { env?: Record<string, string>; parts?: 
     demoMerchantKey: server.demo?.merchantKey ?? config.demoMerchantKey ?? '',
     storage: server.storage,
     server,
+    dump: () => (database ? pgDump(database.url) : Promise.resolve(sqliteText(dbPath))),
     async stop() {
       await server.close();
+      await database?.drop();
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function sqliteText(dbPath: string): string {
+  const wal = `${dbPath}-wal`;
+  return readFileSync(dbPath).toString('latin1') + (existsSync(wal) ? readFileSync(wal).toString('latin1') : '');
+}
+
+function pgDump(url: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile('pg_dump', ['--data-only', `--dbname=${url}`], { maxBuffer: 64 << 20 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
 }
