@@ -94,3 +94,17 @@ function migrationsUpTo(dir: string, lastTag: string): string {
   writeFileSync(journalPath, JSON.stringify(journal));
   return dir;
 }
+
+describe('one process per database', () => {
+  it('refuses a second storage on a file that is open, and takes it once the first one closed', async () => {
+    const { createSqliteStorage } = await import('./open.js');
+    const { DatabaseInUseError } = await import('./process-lock.js');
+    const path = join(tempDir(), 'one.db');
+    const first = createSqliteStorage(path);
+    expect(() => createSqliteStorage(path)).toThrow(DatabaseInUseError);
+    expect(() => createSqliteStorage(path)).toThrow(/one\.db is in use by another scanpush process: .*DATABASE_URL/);
+    await first.close();
+    const second = createSqliteStorage(path);
+    await second.close();
+  });
+});

@@ -12,6 +12,7 @@ import { createSqliteCards } from './cards-sqlite.js';
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { openEpoch } from './meta.js';
+import { lockDatabase } from './process-lock.js';
 import { createSqliteStreams, createStreamWriter } from './streams-sqlite.js';
 
 // The committed migrations live in the package's drizzle/ folder: three levels up from
@@ -57,7 +58,8 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous = 'norma
 }
 
 /**
- * The SQLite storage engine on one connection: opens the database (see `openSqlite`), settles its epoch
+ * The SQLite storage engine on one connection, for one process (a second one is refused, see
+ * lockDatabase): opens the database (see `openSqlite`), settles its epoch
  * (a marked backup copy gets a new one, see `openEpoch`), and builds the three stores over it.
  *
  * Every write (scans, delivery marks, top-ups, accounts) goes through one GroupCommit: the writes of an
@@ -66,7 +68,14 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous = 'norma
  */
 export function createSqliteStorage(options: string | SqliteStorageOptions): Storage {
   const { path, synchronous, onBackgroundError } = typeof options === 'string' ? { path: options } : options;
-  const client = openSqlite(path, synchronous);
+  const held = path === ':memory:' ? undefined : (mkdirSync(dirname(path), { recursive: true }), lockDatabase(path));
+  let client: Database.Database;
+  try {
+    client = openSqlite(path, synchronous);
+  } catch (err) {
+    held?.release();
+    throw err;
+  }
   const epoch = openEpoch(client);
   const writes = new GroupCommit(client);
   const checkpointer = client.memory ? undefined : new Checkpointer(client, onBackgroundError ?? ((err) => process.emitWarning(err)));
@@ -86,6 +95,7 @@ export function createSqliteStorage(options: string | SqliteStorageOptions): Sto
         writes.flush();
         await checkpointer?.stop();
         client.close();
+        held?.release();
       })()),
   };
 }
