@@ -62,7 +62,7 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
     pool: storage.pool ? () => storage.pool!() : undefined,
   });
   const onListenerError = (err: unknown) => logger.error({ err }, 'push listener failed');
-  // Revocations told while Redis was away reached no other node: check the sessions of every socket.
+  // A revocation told while Redis was away reached no other node: then every socket's session is re-checked.
   let revalidateSessions = () => {};
   const broker =
     parts.broker ??
@@ -74,7 +74,9 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
           logger,
           metrics,
           onListenerError,
-          onResubscribed: () => revalidateSessions(),
+          onControlMissed: () => revalidateSessions(),
+          // The clock that stamps the entries' createdAt, which the database fallback reads by.
+          now,
         })
       : createMemoryBroker(onListenerError));
   if (!config.redis && !parts.broker) metrics.brokerConnected.set(1);
@@ -92,7 +94,7 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
   openSockets = () => push.openSockets();
   revalidateSessions = () =>
     void push.revalidateSessions().then(
-      (n) => n > 0 && logger.info({ sockets: n }, 'closed sockets whose session was revoked while Redis was away'),
+      (n) => n > 0 && logger.info({ sockets: n }, 'closed sockets whose session was revoked while a revocation could not reach this node'),
       (err: unknown) => logger.error({ err }, 're-checking the sessions of open sockets failed'),
     );
   const app = createApp({

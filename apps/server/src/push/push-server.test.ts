@@ -11,6 +11,7 @@ import { MemoryAccounts, MemoryStreams, delivery, silentLogger, testMetrics } fr
 interface Running {
   http: Server;
   push: PushServer;
+  accounts: MemoryAccounts;
   streams: MemoryStreams;
   commit(): void;
   url(path: string): string;
@@ -34,6 +35,7 @@ async function start(): Promise<Running> {
   running = {
     http,
     push,
+    accounts,
     streams,
     commit: () => broker.publish({ entry: streams.append(7, 1), committedAt: wallClockMs() }),
     url: (path) => `ws://127.0.0.1:${port}${path}`,
@@ -66,6 +68,20 @@ async function connect(url: string, protocols?: string[], token = 'tok') {
 }
 
 describe('createPushServer over real sockets', () => {
+  it('revalidateSessions closes the sockets whose session storage no longer knows, and only those', async () => {
+    const srv = await start();
+    srv.accounts.sessions.set(hashSecret('other'), { id: 6, memberId: 7, expiresAt: Number.MAX_SAFE_INTEGER });
+    const revoked = await connect(srv.url('/webSocket/7/1'));
+    const kept = await connect(srv.url('/webSocket/7/1'), undefined, 'other');
+    expect(await srv.push.revalidateSessions()).toBe(0);
+    // Revoked on another node while this one could not hear it.
+    srv.accounts.sessions.delete(hashSecret('tok'));
+    expect(await srv.push.revalidateSessions()).toBe(1);
+    expect(await revoked.closed).toBe(4001);
+    expect(kept.ws.readyState).toBe(WebSocket.OPEN);
+    kept.ws.close();
+  });
+
   it('refuses before the handshake with the HTTP status', async () => {
     const srv = await start();
     const status = await new Promise<number>((resolve) => {
