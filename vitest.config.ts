@@ -4,10 +4,11 @@ import { defineConfig } from 'vitest/config';
 //   unit: tests beside the code (packages/*/src, apps/*/src)
 //   e2e:  test/, real servers, sockets, child processes and SQLite files
 //   e2e-postgres: the same end-to-end suites on PostgreSQL and Redis
-//   slow: the end-to-end suites that drive real nginx, Chromium, the benchmark or kill processes, and the
-//         multi-node fault tests (test/multi-node: clusters in network namespaces, processes killed)
+//   slow: the end-to-end suites that drive real nginx (one node, or two on PostgreSQL and Redis), Chromium,
+//         the benchmark or kill processes, and the multi-node fault tests (test/multi-node: clusters in
+//         network namespaces, processes killed)
 //   miniprogram: the WeChat mini-program's pages under miniprogram-simulate against the real server
-const SLOW = ['test/nginx.test.ts', 'test/console.test.ts', 'test/bench.test.ts', 'test/crash-recovery.test.ts', 'test/multi-node/**/*.test.ts'];
+const SLOW = ['test/nginx.test.ts', 'test/nginx-upstream.test.ts', 'test/console.test.ts', 'test/bench.test.ts', 'test/crash-recovery.test.ts', 'test/multi-node/**/*.test.ts'];
 
 const E2E_ON_POSTGRES = ['test/scan-flow.test.ts', 'test/streams.test.ts', 'test/delivery.test.ts', 'test/cli.test.ts', 'test/wechat-login.test.ts'];
 

@@ -239,7 +239,8 @@ describe('socket upgrade', () => {
 
   it('closes every socket with 1001 on shutdown', async () => {
     const socket = await TestSocket.open(srv.wsUrl, { token });
-    const stopping = srv.server.close();
+    // stop(), not server.close(): it also drops the PostgreSQL database and the temp dir of this server.
+    const stopping = srv.stop();
     expect((await socket.closed).code).toBe(1001);
     await stopping;
     srv = await startServer(); // afterEach stops this one

@@ -31,6 +31,21 @@ export function renderNginxConfig(vars: NginxVars): string {
   return text;
 }
 
+/**
+ * The rendered config with an upstream of several nodes, as the template's comment tells operators to write
+ * it: the template's server line (the first address, its parameters) copied once per further address.
+ */
+export function withUpstreams(conf: string, addresses: string[]): string {
+  const [first, ...others] = addresses;
+  if (first === undefined) throw new Error('an upstream needs at least one node');
+  const lines = conf.split('\n');
+  const at = lines.findIndex((l) => /^\s*server\s/.test(l) && [`server ${first};`, `server ${first} `].some((p) => l.trim().startsWith(p)));
+  if (at < 0) throw new Error(`the rendered config has no \`server ${first}\` line`);
+  const template = lines[at]!;
+  lines.splice(at + 1, 0, ...others.map((address) => template.replace(`server ${first}`, `server ${address}`)));
+  return lines.join('\n');
+}
+
 export interface Certificates {
   caPem: string;
   certPath: string;

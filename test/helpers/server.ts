@@ -16,6 +16,18 @@ import { createTestDatabase, type TestDatabase } from '../../apps/server/src/sto
 export const TEST_ENGINE: 'sqlite' | 'postgres' = process.env.SCANPUSH_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 const TEST_REDIS_URL = process.env.SCANPUSH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/**
+ * What the nodes of one cluster share (test/helpers/nodes.ts): one PostgreSQL database, one Redis key
+ * prefix, the secrets and the demo merchant key. The cluster owns the database; its nodes never drop it.
+ */
+export interface SharedBacking {
+  databaseUrl: string;
+  redisKeyPrefix: string;
+  adminToken: string;
+  qrSecret: string;
+  demoMerchantKey: string;
+}
+
 export interface TestServer {
   url: string;
   wsUrl: string;
@@ -38,18 +50,24 @@ export interface TestServer {
  * The real server, in this process, on an ephemeral port, on a fresh SQLite file in a temp dir, with the
  * demo seeded (member 17, store 2, 10 uses), started through the composition root as main.ts starts it.
  * `env` overrides configuration as the environment would; `parts` (a clock, say) as the composition root
- * takes them. `dir` reuses a directory (and its database) of an earlier server.
+ * takes them. `dir` reuses a directory (and its database) of an earlier server. `shared` makes it one node
+ * of a cluster on PostgreSQL and Redis, whatever the project's engine (see SharedBacking).
  */
-export async function startServer(opts: { env?: Record<string, string>; parts?: ScanpushParts; dir?: string } = {}): Promise<TestServer> {
-  if (opts.dir && TEST_ENGINE === 'postgres') throw new Error('startServer({ dir }) reopens a SQLite file: SQLite-only');
+export async function startServer(
+  opts: { env?: Record<string, string>; parts?: ScanpushParts; dir?: string; shared?: SharedBacking } = {},
+): Promise<TestServer> {
+  if (opts.dir && (TEST_ENGINE === 'postgres' || opts.shared)) throw new Error('startServer({ dir }) reopens a SQLite file: SQLite-only');
+  const { shared } = opts;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'scanpush-test-'));
-  const database: TestDatabase | undefined = TEST_ENGINE === 'postgres' ? await createTestDatabase() : undefined;
-  const engineEnv: Record<string, string> = database
-    ? { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:` }
-    : {};
+  const database: TestDatabase | undefined = TEST_ENGINE === 'postgres' && !shared ? await createTestDatabase() : undefined;
+  const engineEnv: Record<string, string> = shared
+    ? { DATABASE_URL: shared.databaseUrl, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: shared.redisKeyPrefix }
+    : database
+      ? { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:` }
+      : {};
   const dbPath = join(dir, 'scanpush.db');
-  const adminToken = randomBytes(24).toString('base64url');
-  const qrSecret = randomBytes(32).toString('base64url');
+  const adminToken = shared?.adminToken ?? randomBytes(24).toString('base64url');
+  const qrSecret = shared?.qrSecret ?? randomBytes(32).toString('base64url');
   const production = opts.env?.NODE_ENV === 'production';
   const config = loadConfig(
     {
@@ -61,7 +79,7 @@ export async function startServer(opts: { env?: Record<string, string>; parts?: 
       LOG_LEVEL: 'silent',
       SHUTDOWN_GRACE_MS: '2000',
       // A known demo key, so a test that restarts on the same database can still scan (not in production).
-      ...(production ? {} : { DEMO_MERCHANT_KEY: `spk_1_${randomBytes(18).toString('base64url')}` }),
+      ...(production ? {} : { DEMO_MERCHANT_KEY: shared?.demoMerchantKey ?? `spk_1_${randomBytes(18).toString('base64url')}` }),
       ...engineEnv,
       ...opts.env,
     },
@@ -74,7 +92,8 @@ export async function startServer(opts: { env?: Record<string, string>; parts?: 
     await database?.drop();
     throw err;
   }
-  if (!server.demo && !opts.dir && !production) throw new Error('fresh database already had the demo');
+  // The first node of a cluster seeds the demo, the others find it there.
+  if (!server.demo && !opts.dir && !shared && !production) throw new Error('fresh database already had the demo');
   return {
     url: server.url,
     wsUrl: server.url.replace(/^http/, 'ws'),
@@ -86,7 +105,7 @@ export async function startServer(opts: { env?: Record<string, string>; parts?: 
     demoMerchantKey: server.demo?.merchantKey ?? config.demoMerchantKey ?? '',
     storage: server.storage,
     server,
-    dump: () => (database ? pgDump(database.url) : Promise.resolve(sqliteText(dbPath))),
+    dump: () => (engineEnv.DATABASE_URL ? pgDump(engineEnv.DATABASE_URL) : Promise.resolve(sqliteText(dbPath))),
     async stop() {
       await server.close();
       await database?.drop();
