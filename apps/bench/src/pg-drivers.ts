@@ -7,9 +7,12 @@
 //
 // Prints scans/s per driver and round, and the client process's CPU per scan. Both drivers use prepared
 // statements (node-postgres by naming them, postgres.js with `prepare: true`), as the engine does.
+// `--inflight 1` shows one scan's latency, where postgres.js's pipelining of BEGIN would count most.
+// What each driver does when the database goes away: pg-driver-faults.ts.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import postgres from 'postgres';
+import { SCAN_STATEMENTS } from '../../server/src/storage/postgres/cards-postgres.js';
 import { createPostgresStorage } from '../../server/src/storage/postgres/open.js';
 import { createTestDatabase } from '../../server/src/storage/postgres/test-database.js';
 
@@ -20,17 +23,11 @@ const INFLIGHT = Number(values.inflight);
 const POOL = 10;
 const MEMBERS = 1000;
 
-const FACTS = `
-  WITH card AS (SELECT remaining FROM cards WHERE member_id = $1 AND store_id = $2 FOR UPDATE)
-  SELECT (SELECT remaining FROM card) AS remaining, EXISTS (SELECT 1 FROM ledger WHERE qr_nonce = $3) AS "nonceUsed"`;
-const DEDUCT = `
-  WITH taken AS (UPDATE cards SET remaining = remaining - 1, updated_at = $5 WHERE member_id = $1 AND store_id = $2 AND remaining > 0 RETURNING remaining),
-  deduction AS (INSERT INTO ledger (member_id, store_id, kind, delta, balance_after, merchant_id, qr_nonce, created_at)
-                SELECT $1, $2, 'deduct', -1, remaining, $3, $4, $5 FROM taken RETURNING id, balance_after),
-  head AS (INSERT INTO streams (member_id, store_id, last_seq) VALUES ($1, $2, 1)
-           ON CONFLICT (member_id, store_id) DO UPDATE SET last_seq = streams.last_seq + 1 RETURNING last_seq)
-  INSERT INTO outbox (member_id, store_id, seq, code, remaining, ledger_id, created_at)
-  SELECT $1, $2, head.last_seq, 0, deduction.balance_after, deduction.id, $5 FROM head, deduction RETURNING seq`;
+// The engine's own statements: facts ($1 member, $2 store, $3 nonce, $4 merchant, $5 key) and the
+// deduction ($1 member, $2 store, $3 merchant, $4 nonce, $5 key, $6 at, $7 code), without a key.
+const { facts: FACTS, deduct: DEDUCT } = SCAN_STATEMENTS;
+const factsOf = (member: number, nonce: string) => [member, 1, nonce, 1, null];
+const deductionOf = (member: number, nonce: string) => [member, 1, 1, nonce, null, Date.now(), 0];
 
 type Scan = (member: number, nonce: string) => Promise<void>;
 
@@ -57,8 +54,8 @@ function nodePostgres(url: string): { scan: Scan; end: () => Promise<void> } {
       try {
         await client.query('BEGIN');
         // Named: parsed once per connection, as postgres.js's prepare does.
-        await client.query({ name: 'facts', text: FACTS, values: [member, 1, nonce] });
-        await client.query({ name: 'deduct', text: DEDUCT, values: [member, 1, 1, nonce, Date.now()] });
+        await client.query({ name: 'facts', text: FACTS, values: factsOf(member, nonce) });
+        await client.query({ name: 'deduct', text: DEDUCT, values: deductionOf(member, nonce) });
         await client.query('COMMIT');
       } finally {
         client.release();
@@ -73,8 +70,8 @@ function postgresJs(url: string): { scan: Scan; end: () => Promise<void> } {
   return {
     async scan(member, nonce) {
       await sql.begin(async (tx) => {
-        await tx.unsafe(FACTS, [member, 1, nonce], { prepare: true });
-        await tx.unsafe(DEDUCT, [member, 1, 1, nonce, Date.now()], { prepare: true });
+        await tx.unsafe(FACTS, factsOf(member, nonce), { prepare: true });
+        await tx.unsafe(DEDUCT, deductionOf(member, nonce), { prepare: true });
       });
     },
     end: () => sql.end(),

@@ -11,10 +11,11 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
   return createSqliteStorage({ path: config.databasePath, synchronous: config.sqliteSynchronous, onBackgroundError });
 }
 
-/** Where the data is, for the log: the file, or the PostgreSQL URL without its password. */
+/** Where the data is, for the log: the file, or the PostgreSQL URL without its password (in either place libpq takes one). */
 export function describeDatabase(config: Config): string {
   if (!config.postgres) return `sqlite:${config.databasePath}`;
   const url = new URL(config.postgres.url);
   if (url.password) url.password = '***';
+  if (url.searchParams.has('password')) url.searchParams.set('password', '***');
   return url.toString();
 }

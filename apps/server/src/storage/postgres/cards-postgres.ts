@@ -57,6 +57,9 @@ const REFUSE = `
   ${KEY_RECORD}
   SELECT * FROM entry`;
 
+/** The scan's statements, for the driver measurement (apps/bench/src/pg-drivers.ts) to run the real ones. */
+export const SCAN_STATEMENTS = { facts: FACTS, deduct: DEDUCT } as const;
+
 interface Facts {
   remaining: number | null;
   stale: boolean;

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decideScan } from '../../core/scan-decision.js';
 import { T0, makeWorld, scanOf } from '../contract/harness.js';
 import type { Storage } from '../storage.js';
+import { STARTUP_LOCK } from './migrate.js';
 import { createPostgresStorage } from './open.js';
 import { TEST_POOL, createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -46,6 +47,26 @@ describe('several nodes on one PostgreSQL', () => {
     expect((await node(db.url)).streams.epoch()).toBe(nodes[0]!.streams.epoch());
   });
 
+  it('a node starting while another migrates waits for it, however long that is beyond the statement timeout', async () => {
+    const db = await database();
+    // Another node's long migration, as seen from here: the startup lock held for a while.
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    cleanups.push(() => other.end());
+    await other.query('SELECT pg_advisory_lock($1)', [STARTUP_LOCK.toString()]);
+    let started = false;
+    const starting = createPostgresStorage({ url: db.url, ...TEST_POOL, statementTimeoutMs: 200 }).then((storage) => {
+      started = true;
+      cleanups.push(() => storage.close());
+      return storage;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(started).toBe(false);
+    await other.query('SELECT pg_advisory_unlock($1)', [STARTUP_LOCK.toString()]);
+    const storage = await starting;
+    expect(storage.streams.epoch()).toMatch(/^[0-9a-f]{16}$/);
+  });
+
   it('racing on one card from two nodes: one deduction per QR, K deductions for K uses, one stream without gaps', async () => {
     const db = await database();
     const [a, b] = [await node(db.url), await node(db.url)];
@@ -66,6 +87,21 @@ describe('several nodes on one PostgreSQL', () => {
     const seqs = records.map((r) => (r.kind === 'recorded' ? r.entry.seq : 0)).sort((x, y) => x - y);
     expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect((await b.cards.getCard(w.memberId, w.storeId))?.remaining).toBe(0);
+    expect((await a.audit()).problems).toEqual([]);
+  });
+
+  it("one QR taking a card's last use, scanned on two nodes at once: one OK, every other QR_USED, never NO_USES_LEFT", async () => {
+    // The losers wait for the card's row while the winner takes the use: they must see the winner's
+    // ledger row as well as the card it left (cards-postgres.ts, FACTS), as scan-decision.ts orders it.
+    const db = await database();
+    const [a, b] = [await node(db.url), await node(db.url)];
+    for (let round = 0; round < 3; round++) {
+      const w = await makeWorld(a, 1);
+      const attempt = scanOf(w);
+      const records = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).cards.recordScan(attempt, decideScan)));
+      const codes = records.map((r) => (r.kind === 'recorded' ? r.entry.code : -1)).sort((x, y) => x - y);
+      expect(codes).toEqual([RESULT_CODES.OK.code, ...Array.from({ length: 11 }, () => RESULT_CODES.QR_USED.code)]);
+    }
     expect((await a.audit()).problems).toEqual([]);
   });
 

@@ -19,20 +19,14 @@ export interface PostgresStorageOptions extends PoolOptions {
  * itself when PostgreSQL is back.
  *
  * Drizzle is used for the schema and its migrations only, as on SQLite: the queries are hand-written
- * SQL, each scan three statements in one transaction (cards-postgres.ts).
+ * SQL, each scan two statements (three when it raced another) between BEGIN and COMMIT (cards-postgres.ts).
  */
 export async function createPostgresStorage(options: PostgresStorageOptions): Promise<Storage> {
   const report = options.onBackgroundError ?? ((err: Error) => process.emitWarning(err));
+  const epoch = await migrateAndSettleEpoch(options);
   let closed: Promise<void> | undefined;
   // Connections still closing when the pool has ended may report their end: that is no news.
   const pool = createPool(options, (err) => closed === undefined && report(err));
-  let epoch: string;
-  try {
-    epoch = await migrateAndSettleEpoch(pool);
-  } catch (err) {
-    await pool.end().catch(() => undefined);
-    throw err;
-  }
   return {
     accounts: createPostgresAccounts(pool),
     cards: createPostgresCards(pool, epoch),

@@ -1,6 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { RESULT_CODES } from '@scanpush/shared';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decideScan } from '../../core/scan-decision.js';
 import { T0, makeWorld, scanOf } from '../contract/harness.js';
@@ -72,6 +73,22 @@ async function nodeBehindLink() {
   return { storage, link, errors };
 }
 
+/** Waits (bounded) until a session of the database at `url` waits for a lock. */
+async function untilSomeoneWaitsForALock(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      if (rows[0].n > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('no session started waiting for the lock within 5 s');
+  } finally {
+    await client.end();
+  }
+}
+
 const settle = (calls: Array<Promise<ScanRecord>>) => Promise.allSettled(calls);
 
 describe('PostgreSQL lost and back', () => {
@@ -118,5 +135,34 @@ describe('PostgreSQL lost and back', () => {
     expect(report.counts.deductions).toBeGreaterThanOrEqual(answeredOk);
     expect(report.counts.entries).toBe(report.counts.deductions);
     expect((await storage.cards.getCard(w.memberId, w.storeId))?.remaining).toBe(100 - report.counts.deductions);
+  });
+
+  it('a statement over its timeout and a request that finds the pool busy past the connect timeout fail with StorageUnavailableError, writing nothing', async () => {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const storage = await createPostgresStorage({ url: db.url, poolSize: 1, statementTimeoutMs: 600, connectTimeoutMs: 200 });
+    cleanups.push(() => storage.close());
+    const w = await makeWorld(storage, 5);
+
+    // Another session holds the card's row: the scan waits for it on the pool's only connection.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    cleanups.push(() => holder.end());
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM cards WHERE member_id = $1 AND store_id = $2 FOR UPDATE', [w.memberId, w.storeId]);
+    const stuck = storage.cards.recordScan(scanOf(w), decideScan).catch((err: unknown) => err);
+    await untilSomeoneWaitsForALock(db.url);
+
+    // Pool exhausted: the next request waits for a connection, then gives up after the connect timeout.
+    const waiting = storage.streams.head(w.memberId, w.storeId).catch((err: unknown) => err);
+    expect(storage.pool?.()).toEqual({ total: 1, idle: 0, waiting: 1 });
+    expect(await waiting).toBeInstanceOf(StorageUnavailableError);
+    // The statement timeout cancels the waiting scan (57014), and its transaction is rolled back.
+    expect(await stuck).toBeInstanceOf(StorageUnavailableError);
+
+    await holder.query('ROLLBACK');
+    const after = await storage.cards.recordScan(scanOf(w), decideScan);
+    expect(after.kind === 'recorded' && after.entry).toMatchObject({ code: RESULT_CODES.OK.code, remaining: 4, seq: 1 });
+    expect((await storage.audit()).problems).toEqual([]);
   });
 });

@@ -137,7 +137,7 @@ export const idempotency = pgTable(
 
 /**
  * Facts about the database itself: `epoch` names its history; `epoch_identity` is the identity of the
- * database the epoch was made in (see epoch-postgres.ts), so a restored copy is told apart.
+ * database the epoch was made in (see migrate.ts), so a restored copy is told apart.
  */
 export const meta = pgTable('meta', {
   key: text('key').primaryKey(),
