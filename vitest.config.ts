@@ -35,8 +35,12 @@ export default defineConfig({
       },
       {
         // The end-to-end suites again, each server on its own PostgreSQL database and Redis key prefix
-        // (test/helpers/server.ts). Not here: backup (the SQLite backup command), deploy (static files),
-        // and the slow ones, which drive one SQLite process; test/multi-node runs several nodes on both.
+        // (test/helpers/server.ts); streams.test.ts keeps its restore-from-a-backup block SQLite-only. Not here:
+        //   backup: `scanpush backup` copies a SQLite file (on PostgreSQL it refuses, tested there; pg_dump's job)
+        //   single-process: the SQLite file lock itself (PostgreSQL nodes share a database by design)
+        //   crash-recovery: SIGKILL mid-write and a reopen of the same SQLite file and its WAL
+        //   deploy: static files, no server; nginx, console, bench: edge, browser and bench, not the engine
+        //   (nginx-upstream and test/multi-node already run their nodes on PostgreSQL and Redis).
         test: {
           name: 'e2e-postgres',
           include: E2E_ON_POSTGRES,

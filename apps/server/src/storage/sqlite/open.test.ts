@@ -1,6 +1,6 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
@@ -101,6 +101,8 @@ describe('one process per database', () => {
     const { DatabaseInUseError } = await import('./process-lock.js');
     const path = join(tempDir(), 'one.db');
     const first = createSqliteStorage(path);
+    // One side file, the lock; its journal is kept in memory.
+    expect(readdirSync(dirname(path)).filter((f) => f.startsWith('one.db.lock'))).toEqual(['one.db.lock']);
     expect(() => createSqliteStorage(path)).toThrow(DatabaseInUseError);
     expect(() => createSqliteStorage(path)).toThrow(/one\.db is in use by another scanpush process: .*DATABASE_URL/);
     await first.close();
