@@ -109,3 +109,15 @@ function safeCpu(pid: number): number {
     return 0; // the process ended; its time is lost to "other", which errs towards calling a run noisy
   }
 }
+
+/** The open files a process started from here may hold (the soft limit children inherit). */
+export function openFileLimit(): number {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return !m || m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]);
+}
+
+/** Ephemeral ports one source address offers to outgoing connections (net.ipv4.ip_local_port_range). */
+export function ephemeralPorts(): number {
+  const [low = 0, high = 0] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  return high - low + 1;
+}

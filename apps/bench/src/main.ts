@@ -6,8 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineInfo, type Noise } from './machine.js';
-import { parseOptions, USAGE, UsageError, workersFor, type Options, type Workload } from './options.js';
+import { withCluster } from './cluster.js';
+import { checkPlan } from './limits.js';
+import { ephemeralPorts, machineInfo, openFileLimit, type Noise } from './machine.js';
+import { clusterAddresses, clusterWorkersFor, nodesFor, parseOptions, USAGE, UsageError, workersFor, type Options, type Workload } from './options.js';
 import { Progress } from './progress.js';
 import { summarise, table, type Figures, type PollingFigures, type RunRecord, type Summary } from './report.js';
 import { abortRuns, withRun, type RunOutcome } from './run.js';
@@ -15,6 +17,9 @@ import { SERVER_ENTRY } from './server-process.js';
 import { capacity } from './workloads/capacity.js';
 import { closed } from './workloads/closed.js';
 import { latency } from './workloads/latency.js';
+import { nodesCapacity } from './workloads/nodes-capacity.js';
+import { latencyNodes, nodesLatency, type NodesLatencyFigures } from './workloads/nodes-latency.js';
+import { pgClosed, type PgClosedFigures } from './workloads/pg-closed.js';
 import { hasLongPoll, polling, type PollMode } from './workloads/polling.js';
 
 async function main(): Promise<number> {
@@ -97,6 +102,7 @@ async function main(): Promise<number> {
 
 async function runWorkload(opts: Options, workload: Workload, run: number, label: string, progress: Progress): Promise<RunOutcome<Figures>> {
   const profile = profileSetup(opts, `${workload}-${run}`, workload === 'capacity');
+  const clusterProfile = opts.profileDir ? join(opts.profileDir, `${workload}-${run}-nodes`) : undefined;
   switch (workload) {
     case 'capacity':
       return withRun(opts, { members: opts.sockets, workers: workersFor(opts, opts.sockets), label, progress, ...profile }, (ctx) =>
@@ -122,6 +128,28 @@ async function runWorkload(opts: Options, workload: Workload, run: number, label
       if (!interval.figures || !push.figures) throw new Error('polling: a side produced no figures');
       const figures: PollingFigures = { interval: interval.figures, long: long.figures, push: push.figures };
       return { figures, noise: worst([interval.noise, long.noise, push.noise]), serverProblems: [...interval.serverProblems, ...long.serverProblems, ...push.serverProblems] };
+    }
+    case 'nodes-capacity': {
+      const sockets = opts.nodesSockets;
+      const setup = { members: sockets, nodes: nodesFor(opts, sockets), workers: clusterWorkersFor(opts, sockets), label, progress, profileDir: clusterProfile };
+      // Before minutes of provisioning: a plan beyond a process's open files or the ports fails now.
+      checkPlan(sockets, setup.nodes, setup.workers, clusterAddresses(opts, sockets), openFileLimit(), ephemeralPorts());
+      return withCluster(opts, setup, nodesCapacity);
+    }
+    case 'nodes-latency': {
+      // One SQLite process, then the cluster, the same members and rate: the figures sit side by side.
+      const setup = { members: opts.members, workers: workersFor(opts, opts.members), progress };
+      const sqlite = await withRun(opts, { ...setup, label: `${label} sqlite`, ...profile }, latency);
+      const cluster = await withCluster(opts, { ...setup, nodes: latencyNodes(opts.bystanders), label: `${label} nodes`, profileDir: clusterProfile }, nodesLatency);
+      const figures: NodesLatencyFigures = { sqlite: sqlite.figures, ...cluster.figures };
+      return { figures, noise: worst([sqlite.noise, cluster.noise]), serverProblems: [...sqlite.serverProblems, ...cluster.serverProblems] };
+    }
+    case 'pg-closed': {
+      const setup = { members: opts.members, workers: workersFor(opts, opts.members), progress };
+      const sqlite = await withRun(opts, { ...setup, label: `${label} sqlite`, ...profile }, closed);
+      const cluster = await withCluster(opts, { ...setup, nodes: 1, label: `${label} postgres`, profileDir: clusterProfile }, pgClosed);
+      const figures: PgClosedFigures = { sqlite: sqlite.figures, postgres: cluster.figures };
+      return { figures, noise: worst([sqlite.noise, cluster.noise]), serverProblems: [...sqlite.serverProblems, ...cluster.serverProblems] };
     }
   }
 }

@@ -1,7 +1,26 @@
 import { parseArgs } from 'node:util';
 
-export const WORKLOADS = ['capacity', 'latency', 'floor-latency', 'closed', 'floor', 'polling'] as const;
+export const WORKLOADS = ['capacity', 'latency', 'floor-latency', 'closed', 'floor', 'polling', 'nodes-capacity', 'nodes-latency', 'pg-closed'] as const;
 export type Workload = (typeof WORKLOADS)[number];
+/** What runs without --only: one process on SQLite. The workloads across nodes need PostgreSQL and Redis. */
+export const DEFAULT_WORKLOADS: readonly Workload[] = ['capacity', 'latency', 'floor-latency', 'closed', 'floor', 'polling'];
+/** `--only nodes`: every workload across several processes. */
+const NODES_WORKLOADS: readonly Workload[] = ['nodes-capacity', 'nodes-latency', 'pg-closed'];
+
+/**
+ * Sockets one node is given at most by default (nodesFor). The limit here is
+ * 20,000 open files per process, hard; a node also holds its log pipes, epoll, PostgreSQL pool and Redis
+ * connections, and a socket closing keeps its descriptor until the close is done, so 3,000 stay spare.
+ */
+export const SOCKETS_PER_NODE = 17_000;
+/** Client sockets per worker for the runs across nodes: 8 workers for 100,000, each far below the limit. */
+export const SOCKETS_PER_CLIENT_WORKER = 12_500;
+
+/** Client sockets per loopback source address across nodes, by default. */
+export const SOCKETS_PER_ADDRESS = 2_000;
+
+const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Everything a bench run can be told; see USAGE for the meaning of each. */
 export interface Options {
@@ -23,9 +42,16 @@ export interface Options {
   pollSeconds: number;
   pollIntervalMs: number;
   workers: number | undefined;
-  addresses: number;
+  /** Undefined: 8, or for nodes-capacity one per SOCKETS_PER_ADDRESS (see clusterAddresses). */
+  addresses: number | undefined;
   stores: number;
   dialect: 'text' | 'structured';
+  nodesSockets: number;
+  nodes: number | undefined;
+  bystanders: number;
+  pgUrl: string;
+  redisUrl: string;
+  pgPoolSize: number;
   profileDir: string | undefined;
   out: string | undefined;
 }
@@ -38,9 +64,10 @@ the table on stderr.
 
   --quick                 one-minute smoke run: small sizes, 1 run
   --runs N                runs of each workload; the table shows medians (default 3, quick 1)
-  --only LIST             workloads, comma-separated: ${WORKLOADS.join(',')} (default all)
+  --only LIST             workloads, comma-separated: ${WORKLOADS.join(',')}, or nodes for the
+                          last three (default: ${DEFAULT_WORKLOADS.join(',')}, one process on SQLite)
   --seconds S             the timed part of every workload (overrides the per-workload defaults)
-  capacity:
+  capacity (and --hold-seconds, --heartbeat-ms for nodes-capacity too):
   --sockets N             member sockets to hold (default 19000, quick 2000)
   --hold-seconds S        hold them this long with heartbeats on (default 20, quick 3)
   --heartbeat-ms MS       the server's HEARTBEAT_MS (default 10000, quick 1000)
@@ -59,9 +86,33 @@ the table on stderr.
   --poll-rate N           scans per second among them (default 100, quick 50)
   --poll-seconds S        default 20, quick 4
   --poll-interval-ms MS   the seed's polling interval (default 2000)
+  across several nodes: server processes sharing one PostgreSQL database (created for the run, dropped
+  after) and one Redis (a key prefix of the run's own); not in the default set, name them in --only:
+  nodes-capacity: --nodes-sockets authenticated member sockets over --nodes processes, heartbeats on, held
+                  --hold-seconds; RSS per socket of every node, Redis memory per socket (INFO), and
+                  whether every socket stayed open
+  nodes-latency:  --members members, their sockets on bench-1; scans at --rate for --latency-seconds enter
+                  bench-2 (the push crosses Redis), then bench-1 itself; --bystanders more nodes hold no
+                  members (what every event costs a node that has none of its members). Beside it in
+                  the same run, the latency workload on one SQLite process
+  pg-closed:      the closed loop (--inflight, --closed-seconds) on one node on PostgreSQL (+ Redis),
+                  beside the closed loop on one SQLite process in the same run
+                  (both: each node that takes scans gets 2 s of them at --rate first, untimed, so its
+                  PostgreSQL connections are open; CPU per scan of every node, PostgreSQL and Redis)
+  --nodes-sockets N       member sockets for nodes-capacity (default 100000, quick 3000)
+  --nodes N               nodes-capacity's server processes (default one per ${SOCKETS_PER_NODE.toLocaleString('en-US')} sockets, at least 3:
+                          6 for 100,000, each far below the 20,000 open files a process may have)
+  --bystanders N          nodes-latency's nodes with no members and no scans (default 1): Redis sends every
+                          event to every node, so what a scan costs grows with the nodes
+  --pg-url URL            PostgreSQL where each run creates its database (default ${DEFAULT_PG_URL})
+  --redis-url URL         Redis (default ${DEFAULT_REDIS_URL})
+  --pg-pool-size N        every node's PG_POOL_SIZE (default 10, the server's own)
   clients:
-  --workers N             client processes (default: one per 5000 sockets, at least 2)
-  --addresses N           loopback source addresses 127.0.0.2… to spread sockets over (default 8)
+  --workers N             client processes (default: one per 5000 sockets, at least 2; across nodes
+                          one per ${SOCKETS_PER_CLIENT_WORKER.toLocaleString('en-US')})
+  --addresses N           loopback source addresses 127.0.0.2… to spread sockets over (default 8; for
+                          nodes-capacity one per ${SOCKETS_PER_ADDRESS.toLocaleString('en-US')} sockets, at least 8: the kernel's search for a
+                          free port to bind slows as an address's ports fill up)
   --stores N              stores (each with a merchant key) members are spread over (default 10)
   --dialect text|structured   the member sockets' dialect (default text, the seed's)
   server:
@@ -108,6 +159,12 @@ export function parseOptions(argv: string[]): Options | 'help' {
         stores: { type: 'string' },
         dialect: { type: 'string' },
         'sqlite-synchronous': { type: 'string' },
+        'nodes-sockets': { type: 'string' },
+        nodes: { type: 'string' },
+        bystanders: { type: 'string' },
+        'pg-url': { type: 'string' },
+        'redis-url': { type: 'string' },
+        'pg-pool-size': { type: 'string' },
         profile: { type: 'string' },
         out: { type: 'string' },
       },
@@ -129,11 +186,15 @@ export function parseOptions(argv: string[]): Options | 'help' {
   const seconds = v.seconds === undefined ? undefined : num('seconds', v.seconds, 0, 0.5, 3600, false);
   const secs = (flag: string, raw: string | undefined, full: number, smoke: number) => num(flag, raw, seconds ?? (quick ? smoke : full), 0.5, 3600, false);
 
-  const only = v.only === undefined ? [...WORKLOADS] : v.only.split(',').map((w) => w.trim());
-  for (const w of only) if (!(WORKLOADS as readonly string[]).includes(w)) throw new UsageError(`--only: unknown workload "${w}" (known: ${WORKLOADS.join(', ')})`);
+  const only = v.only === undefined ? [...DEFAULT_WORKLOADS] : [...new Set(v.only.split(',').flatMap((w): string[] => (w.trim() === 'nodes' ? [...NODES_WORKLOADS] : [w.trim()])))];
+  for (const w of only) if (!(WORKLOADS as readonly string[]).includes(w)) throw new UsageError(`--only: unknown workload "${w}" (known: ${WORKLOADS.join(', ')}, nodes)`);
   if (v.dialect !== undefined && v.dialect !== 'text' && v.dialect !== 'structured') throw new UsageError(`--dialect must be text or structured, got "${v.dialect}"`);
   const sync = v['sqlite-synchronous'];
   if (sync !== undefined && sync !== 'normal' && sync !== 'full') throw new UsageError(`--sqlite-synchronous must be normal or full, got "${sync}"`);
+  const pgUrl = v['pg-url'] ?? DEFAULT_PG_URL;
+  if (!/^postgres(ql)?:\/\/./.test(pgUrl)) throw new UsageError(`--pg-url must be a postgres:// URL, got "${pgUrl}"`);
+  const redisUrl = v['redis-url'] ?? DEFAULT_REDIS_URL;
+  if (!/^rediss?:\/\/./.test(redisUrl)) throw new UsageError(`--redis-url must be a redis:// URL, got "${redisUrl}"`);
 
   return {
     quick,
@@ -154,9 +215,15 @@ export function parseOptions(argv: string[]): Options | 'help' {
     pollSeconds: secs('poll-seconds', v['poll-seconds'], 20, 4),
     pollIntervalMs: num('poll-interval-ms', v['poll-interval-ms'], 2000, 50, 60_000),
     workers: v.workers === undefined ? undefined : num('workers', v.workers, 2, 1, 64),
-    addresses: num('addresses', v.addresses, 8, 1, 250),
+    addresses: v.addresses === undefined ? undefined : num('addresses', v.addresses, 8, 1, 250),
     stores: num('stores', v.stores, 10, 1, 10_000),
     dialect: (v.dialect ?? 'text') as 'text' | 'structured',
+    nodesSockets: num('nodes-sockets', v['nodes-sockets'], quick ? 3000 : 100_000, 1, 1_000_000),
+    nodes: v.nodes === undefined ? undefined : num('nodes', v.nodes, 3, 1, 64),
+    bystanders: num('bystanders', v.bystanders, 1, 0, 32),
+    pgUrl,
+    redisUrl,
+    pgPoolSize: num('pg-pool-size', v['pg-pool-size'], 10, 1, 1000),
     profileDir: v.profile,
     out: v.out,
   };
@@ -167,7 +234,26 @@ export function workersFor(opts: Options, sockets: number): number {
   return opts.workers ?? Math.max(2, Math.ceil(sockets / 5000));
 }
 
+/** Server processes for `sockets` member sockets across nodes: at most SOCKETS_PER_NODE each, at least 3. */
+export function nodesFor(opts: Options, sockets: number): number {
+  return opts.nodes ?? Math.max(3, Math.ceil(sockets / SOCKETS_PER_NODE));
+}
+
+/** Client processes for the runs across nodes. */
+export function clusterWorkersFor(opts: Options, sockets: number): number {
+  return opts.workers ?? Math.max(2, Math.ceil(sockets / SOCKETS_PER_CLIENT_WORKER));
+}
+
 /** 127.0.0.2, 127.0.0.3, …: the whole of 127/8 is loopback on Linux, each with its own ephemeral ports. */
-export function localAddresses(opts: Options): string[] {
-  return Array.from({ length: opts.addresses }, (_, i) => `127.0.0.${i + 2}`);
+export function localAddresses(opts: Options, count = opts.addresses ?? 8): string[] {
+  return Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
+}
+
+/**
+ * Source addresses for `sockets` sockets across nodes. Binding a source address with port 0 makes the
+ * kernel search that address's ephemeral ports for a free one, which slows as they fill: measured here,
+ * 36,000 sockets opened at 400/s on 2 addresses and at 1,000/s on 24 (three times less system CPU).
+ */
+export function clusterAddresses(opts: Options, sockets: number): number {
+  return opts.addresses ?? Math.min(250, Math.max(8, Math.ceil(sockets / SOCKETS_PER_ADDRESS)));
 }

@@ -9,6 +9,8 @@ export interface ClientMember {
   memberId: number;
   storeId: number;
   token: string;
+  /** The node this member's socket goes to, when not the command's `wsUrl` (several server processes). */
+  wsUrl?: string;
 }
 
 export type Command =

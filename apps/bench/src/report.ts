@@ -4,6 +4,9 @@ import { median, round, spread } from './stats.js';
 import type { CapacityFigures } from './workloads/capacity.js';
 import type { ClosedFigures } from './workloads/closed.js';
 import type { LatencyFigures } from './workloads/latency.js';
+import type { NodesCapacityFigures } from './workloads/nodes-capacity.js';
+import type { NodesLatencyFigures } from './workloads/nodes-latency.js';
+import type { PgClosedFigures } from './workloads/pg-closed.js';
 import type { PollFigures } from './workloads/polling.js';
 
 export interface PollingFigures {
@@ -13,7 +16,7 @@ export interface PollingFigures {
   push: PollFigures;
 }
 
-export type Figures = CapacityFigures | LatencyFigures | ClosedFigures | PollingFigures;
+export type Figures = CapacityFigures | LatencyFigures | ClosedFigures | PollingFigures | NodesCapacityFigures | NodesLatencyFigures | PgClosedFigures;
 
 /** One headline number of a workload, with the issue's target where it sets one. */
 export interface KeyFigure {
@@ -79,6 +82,67 @@ export function keyFigures(workload: Workload, f: Figures): KeyFigure[] {
         { key: 'answerP99', label: 'merchant answer p99 (ms)', value: c.answerMs.p99 },
         { key: 'lost', label: 'pushes lost', value: c.lost, target: { op: '<=', value: 0 } },
         { key: 'cpuUsPerScan', label: 'server CPU per scan (µs)', value: c.serverCpuUsPerScan },
+      ];
+    }
+    case 'nodes-capacity': {
+      const c = f as NodesCapacityFigures;
+      return [
+        { key: 'nodes', label: 'server processes (nodes)', value: c.nodes },
+        { key: 'opened', label: 'sockets held across the nodes', value: c.opened, target: { op: '>=', value: c.sockets } },
+        { key: 'stillOpen', label: 'still open after the hold (clients)', value: c.stillOpen, target: { op: '>=', value: c.sockets } },
+        { key: 'serverSockets', label: 'still open after the hold (nodes)', value: c.serverSockets, target: { op: '>=', value: c.sockets } },
+        { key: 'heartbeatTerminations', label: 'closed by a missed heartbeat', value: c.heartbeatTerminations, target: { op: '<=', value: 0 } },
+        { key: 'kibPerSocket', label: 'nodes RSS per socket (KiB)', value: c.kibPerSocket },
+        { key: 'worstNodeKib', label: 'worst node RSS per socket (KiB)', value: Math.max(...c.perNode.map((n) => n.kibPerSocket)) },
+        { key: 'marginalKibPerSocket', label: 'marginal RSS per socket (KiB)', value: c.marginalKibPerSocket },
+        { key: 'nodesRssMiB', label: 'nodes RSS after the hold, summed (MiB)', value: c.nodesRssAfterMiB },
+        { key: 'redisKibPerSocket', label: 'Redis used_memory per socket (KiB)', value: c.redis.kibPerSocket },
+        { key: 'holdCpuPct', label: 'nodes CPU holding them, summed (% core)', value: c.holdCpuPct },
+        { key: 'holdLagMaxMs', label: 'longest event-loop stall of a node (ms)', value: c.holdLagMaxMs },
+        { key: 'connectsPerSecond', label: 'connects per second', value: c.connectsPerSecond },
+      ];
+    }
+    case 'nodes-latency': {
+      const n = f as NodesLatencyFigures;
+      // The mean over the nodes of a role (several bystanders with --bystanders).
+      const role = (role: string) => {
+        const us = n.crossNode.cpuUsPerScan.nodes.filter((x) => x.role === role).map((x) => x.us);
+        return us.length ? round(us.reduce((a, b) => a + b, 0) / us.length, 0) : null;
+      };
+      return [
+        { key: 'sqliteP50', label: 'one SQLite process: scan → push p50 (ms)', value: n.sqlite.pushMs.p50 },
+        { key: 'sqliteP99', label: 'one SQLite process: scan → push p99 (ms)', value: n.sqlite.pushMs.p99 },
+        { key: 'crossP50', label: 'cross-node: scan → push p50 (ms)', value: n.crossNode.pushMs.p50 },
+        { key: 'crossP99', label: 'cross-node: scan → push p99 (ms)', value: n.crossNode.pushMs.p99 },
+        { key: 'crossMax', label: 'cross-node: scan → push max (ms)', value: n.crossNode.pushMs.max },
+        { key: 'crossAnswerP99', label: 'cross-node: merchant answer p99 (ms)', value: n.crossNode.answerMs.p99 },
+        { key: 'brokerLagP99', label: 'cross-node: commit → arrival via Redis p99 ≤ (ms)', value: n.crossNode.brokerLagMs.p99AtMost },
+        { key: 'sameP50', label: 'same node on PostgreSQL: p50 (ms)', value: n.sameNode.pushMs.p50 },
+        { key: 'sameP99', label: 'same node on PostgreSQL: p99 (ms)', value: n.sameNode.pushMs.p99 },
+        { key: 'lost', label: 'pushes lost (all three)', value: n.sqlite.lost + n.crossNode.lost + n.sameNode.lost, target: { op: '<=', value: 0 } },
+        { key: 'entryUs', label: 'cross-node CPU per scan: entry node (µs)', value: role('entry') },
+        { key: 'socketsUs', label: 'cross-node CPU per scan: members\' node (µs)', value: role('sockets') },
+        { key: 'bystanderUs', label: 'cross-node CPU per scan: a node with neither (µs)', value: role('none') },
+        { key: 'postgresUs', label: 'cross-node CPU per scan: PostgreSQL (µs)', value: n.crossNode.cpuUsPerScan.postgres },
+        { key: 'redisUs', label: 'cross-node CPU per scan: Redis (µs)', value: n.crossNode.cpuUsPerScan.redis },
+        { key: 'sameNodeUs', label: 'same node: its CPU per scan (µs)', value: n.sameNode.cpuUsPerScan.nodes[0]?.us ?? null },
+        { key: 'sqliteUs', label: 'one SQLite process: CPU per scan (µs)', value: n.sqlite.serverCpuUsPerScan },
+      ];
+    }
+    case 'pg-closed': {
+      const p = f as PgClosedFigures;
+      const node = p.postgres.cpuUsPerScan.nodes[0]?.us ?? null;
+      return [
+        { key: 'sqliteScansPerSecond', label: 'SQLite: durable scans per second', value: p.sqlite.scansPerSecond },
+        { key: 'pgScansPerSecond', label: 'PostgreSQL: durable scans per second', value: p.postgres.scansPerSecond },
+        { key: 'sqliteP99', label: 'SQLite: scan → push p99 (ms)', value: p.sqlite.pushMs.p99 },
+        { key: 'pgP99', label: 'PostgreSQL: scan → push p99 (ms)', value: p.postgres.pushMs.p99 },
+        { key: 'pgAnswerP99', label: 'PostgreSQL: merchant answer p99 (ms)', value: p.postgres.answerMs.p99 },
+        { key: 'lost', label: 'pushes lost (both)', value: p.sqlite.lost + p.postgres.lost, target: { op: '<=', value: 0 } },
+        { key: 'sqliteUs', label: 'SQLite: server CPU per scan (µs)', value: p.sqlite.serverCpuUsPerScan },
+        { key: 'nodeUs', label: 'PostgreSQL: node CPU per scan (µs)', value: node },
+        { key: 'postgresUs', label: 'PostgreSQL: its own CPU per scan (µs)', value: p.postgres.cpuUsPerScan.postgres },
+        { key: 'redisUs', label: 'PostgreSQL: Redis CPU per scan (µs)', value: p.postgres.cpuUsPerScan.redis },
       ];
     }
     case 'polling': {

@@ -36,6 +36,24 @@ export interface ServerMetrics {
   /** Event-loop delay since the previous scrape (prom-client resets it on every scrape), ms. */
   eventLoopLagMaxMs: number;
   eventLoopLagP99Ms: number;
+  /** Results committed on another node that reached this one through Redis: their commit → arrival. */
+  brokerLag: Bucket[];
+  brokerReceived: number;
+}
+
+/** The figures the bench reads from a server's /metrics text. */
+export function readServerMetrics(text: string): ServerMetrics {
+  const samples = parseSamples(text);
+  return {
+    pushLatency: histogram(samples, 'scanpush_push_latency_seconds'),
+    heapUsedBytes: sumOf(samples, 'scanpush_process_nodejs_heap_size_used_bytes'),
+    pushesSent: sumOf(samples, 'scanpush_pushes_sent_total'),
+    heartbeatTerminations: sumOf(samples, 'scanpush_socket_disconnects_total', { reason: 'heartbeat' }),
+    eventLoopLagMaxMs: sumOf(samples, 'scanpush_process_nodejs_eventloop_lag_max_seconds') * 1000,
+    eventLoopLagP99Ms: sumOf(samples, 'scanpush_process_nodejs_eventloop_lag_p99_seconds') * 1000,
+    brokerLag: histogram(samples, 'scanpush_broker_lag_seconds'),
+    brokerReceived: sumOf(samples, 'scanpush_broker_events_received_total'),
+  };
 }
 
 export interface RunOutcome<T> {
@@ -47,6 +65,23 @@ export interface RunOutcome<T> {
 
 /** Teardowns of the runs in progress, so an interrupted bench leaves no server or worker behind. */
 const active = new Set<() => Promise<void>>();
+
+/** Keeps `teardown` for abortRuns until the returned function is called (the run ended by itself). */
+export function registerTeardown(teardown: () => Promise<void>): () => void {
+  active.add(teardown);
+  return () => active.delete(teardown);
+}
+
+/** Resolves when `server` counts `n` open sockets (its /healthz), or throws after `timeoutMs`. */
+export async function waitForSockets(server: ServerProcess, n: number, guard: <R>(work: Promise<R>) => Promise<R>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const health = JSON.parse(await guard(server.get('/healthz'))) as { sockets: number };
+    if (health.sockets === n) return;
+    if (Date.now() > deadline) throw new Error(`the server counts ${health.sockets} sockets, expected ${n}`);
+    await sleep(100);
+  }
+}
 
 /** Stops whatever runs are in progress; for SIGINT and SIGTERM. */
 export async function abortRuns(): Promise<void> {
@@ -89,25 +124,9 @@ export async function withRun<T>(
       progress: setup.progress,
       label: setup.label,
       guard,
-      async waitForServerSockets(n, timeoutMs = 60_000) {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const health = JSON.parse(await guard(s.get('/healthz'))) as { sockets: number };
-          if (health.sockets === n) return;
-          if (Date.now() > deadline) throw new Error(`the server counts ${health.sockets} sockets, expected ${n}`);
-          await sleep(100);
-        }
-      },
+      waitForServerSockets: (n, timeoutMs) => waitForSockets(s, n, guard, timeoutMs),
       async metrics() {
-        const samples = parseSamples(await guard(s.get('/metrics')));
-        return {
-          pushLatency: histogram(samples, 'scanpush_push_latency_seconds'),
-          heapUsedBytes: sumOf(samples, 'scanpush_process_nodejs_heap_size_used_bytes'),
-          pushesSent: sumOf(samples, 'scanpush_pushes_sent_total'),
-          heartbeatTerminations: sumOf(samples, 'scanpush_socket_disconnects_total', { reason: 'heartbeat' }),
-          eventLoopLagMaxMs: sumOf(samples, 'scanpush_process_nodejs_eventloop_lag_max_seconds') * 1000,
-          eventLoopLagP99Ms: sumOf(samples, 'scanpush_process_nodejs_eventloop_lag_p99_seconds') * 1000,
-        };
+        return readServerMetrics(await guard(s.get('/metrics')));
       },
     };
     const probe = startNoiseProbe(() => [s.pid, process.pid, ...f.pids]);

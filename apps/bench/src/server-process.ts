@@ -11,7 +11,8 @@ const FLOOR_ENTRY = fileURLToPath(new URL('./floor-server.ts', import.meta.url))
 export interface ServerOptions {
   /** scanpush itself, or the floor to compare it with. */
   kind?: 'scanpush' | 'floor';
-  dbPath: string;
+  /** SQLite's file; unset when `env` gives DATABASE_URL (PostgreSQL). */
+  dbPath?: string;
   qrSecret: string;
   heartbeatMs: number;
   /** Extra flags for node itself, e.g. --cpu-prof. */
@@ -52,7 +53,7 @@ export async function startServerProcess(opts: ServerOptions): Promise<ServerPro
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: '0',
-      DATABASE_PATH: opts.dbPath,
+      ...(opts.dbPath === undefined ? {} : { DATABASE_PATH: opts.dbPath }),
       QR_SECRET: opts.qrSecret,
       HEARTBEAT_MS: String(opts.heartbeatMs),
       DEMO: 'off',

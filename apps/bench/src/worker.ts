@@ -68,7 +68,7 @@ async function openAll(cmd: Extract<Command, { op: 'open' }>): Promise<OpenReply
       const member = cmd.members[i] as ClientMember;
       const localAddress = cmd.localAddresses[i % cmd.localAddresses.length];
       try {
-        await openOne(cmd.wsUrl, member, localAddress, cmd.structured);
+        await openOne(member.wsUrl ?? cmd.wsUrl, member, localAddress, cmd.structured);
         opened++;
       } catch (err) {
         failed++;

@@ -16,8 +16,13 @@ const MINT_PER_SECOND = 25_000;
 
 /** Closed loop: `inflight` scans outstanding at all times for `closedSeconds`, members connected. */
 export async function closed(ctx: RunContext): Promise<ClosedFigures> {
+  const members = await connectMembers(ctx, ctx.fixture.members);
+  return closedLoopScans(ctx, members);
+}
+
+/** The timed part of `closed`, with the `members` sockets already open. */
+export async function closedLoopScans(ctx: RunContext, members: number): Promise<ClosedFigures> {
   const { opts, fixture } = ctx;
-  const members = await connectMembers(ctx, fixture.members);
   const count = Math.min(opts.closedMaxScans, Math.ceil(opts.closedSeconds * MINT_PER_SECOND));
   const plan = planScans(fixture, fixture.members, count, ctx.qrSecret);
   let exhausted = false;

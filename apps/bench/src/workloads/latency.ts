@@ -14,8 +14,13 @@ export interface LatencyFigures extends ScanFigures {
 
 /** Open loop: `members` connected, `rate` scans/s for `latencySeconds`, scan → push latency at the clients. */
 export async function latency(ctx: RunContext): Promise<LatencyFigures> {
+  const members = await connectMembers(ctx, ctx.fixture.members);
+  return openLoopScans(ctx, members);
+}
+
+/** The timed part of `latency`, with the `members` sockets already open: fresh QR tokens, so it can run again. */
+export async function openLoopScans(ctx: RunContext, members: number): Promise<LatencyFigures> {
   const { opts, fixture } = ctx;
-  const members = await connectMembers(ctx, fixture.members);
   const plan = planScans(fixture, fixture.members, Math.max(1, Math.round(opts.rate * opts.latencySeconds)), ctx.qrSecret);
   let lateUs = 0;
   const figures = await measureScans(ctx, plan, 256, async (client, log) => {
