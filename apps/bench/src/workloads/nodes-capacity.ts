@@ -51,6 +51,7 @@ export interface NodesCapacityFigures {
   nodesRssAfterMiB: number;
   /** The nodes' CPU holding idle sockets with heartbeats, summed, % of one core. */
   holdCpuPct: number;
+  /** The longest event-loop stall of any node during the hold (heartbeat rounds), ms. */
   holdLagMaxMs: number;
   perNode: NodeWeight[];
   redis: {
@@ -65,6 +66,9 @@ export interface NodesCapacityFigures {
   };
   /** PostgreSQL's CPU while the sockets opened (each upgrade reads its session), % of one core. */
   postgresConnectCpuPct: number;
+  /** CPU one connect cost while they opened, µs: the nodes (summed) and PostgreSQL; a reconnect storm's price. */
+  nodesUsPerConnect: number;
+  postgresUsPerConnect: number;
   /** What the load generator needed for its end of the sockets, all workers summed. */
   clientRssMiB: number;
   steps: Array<{ sockets: number; nodesRssMiB: number; redisUsedMiB: number }>;
@@ -129,6 +133,8 @@ export async function nodesCapacity(ctx: ClusterContext): Promise<NodesCapacityF
   const connectSeconds = (Date.now() - t0) / 1000;
   const connectCpu = cpuUsed(cpuConnect0, await ctx.cpu());
 
+  // A scrape resets each node's event-loop delay figures: what is read after the hold is the hold's own.
+  await Promise.all(nodes.map((n) => ctx.metrics(n)));
   const cpu0 = await ctx.cpu();
   const holdStart = Date.now();
   const stop = progress.every(1000, () => {
@@ -198,6 +204,8 @@ export async function nodesCapacity(ctx: ClusterContext): Promise<NodesCapacityF
       holdCpuPct: pct(hold.redis, holdWall),
     },
     postgresConnectCpuPct: pct(connectCpu.postgres, connectSeconds),
+    nodesUsPerConnect: opened > 0 ? Math.round((sum(connectCpu.nodes) * 1e6) / opened) : 0,
+    postgresUsPerConnect: opened > 0 ? Math.round((connectCpu.postgres * 1e6) / opened) : 0,
     clientRssMiB: round(sum(fleet.pids.map((pid) => processRssKiB(pid))) / 1024, 1),
     steps,
   };

@@ -41,8 +41,7 @@ export async function nodesLatency(ctx: ClusterContext): Promise<Omit<NodesLaten
   const side = async (route: NodeLatencySide['route']): Promise<NodeLatencySide> => {
     const from = route === 'cross-node' ? entry : sockets;
     const lag0 = (await ctx.metrics(sockets)).brokerLag;
-    const roles = ctx.nodes.map((_, i) => (i === 0 ? (route === 'cross-node' ? 'sockets' : 'entry, sockets') : i === 1 && route === 'cross-node' ? 'entry' : 'none'));
-    const f = await withScanCosts(ctx, roles, () => openLoopScans({ ...ctx.view(from, sockets), label: `${ctx.label} ${route}` }, members));
+    const f = await withScanCosts(ctx, roles(ctx.nodes.length, route), () => openLoopScans({ ...ctx.view(from, sockets), label: `${ctx.label} ${route}` }, members));
     const lag = histogramDelta(lag0, (await ctx.metrics(sockets)).brokerLag);
     const ms = (s: number | undefined) => (s === undefined ? null : Number.isFinite(s) ? round(s * 1000, 3) : Infinity);
     return { route, ...f, brokerLagMs: { count: lag.at(-1)?.count ?? 0, p50AtMost: ms(bucketQuantile(lag, 0.5)), p99AtMost: ms(bucketQuantile(lag, 0.99)) } };
@@ -51,4 +50,12 @@ export async function nodesLatency(ctx: ClusterContext): Promise<Omit<NodesLaten
   await sleep(1000);
   const sameNode = await side('same-node');
   return { crossNode, sameNode };
+}
+
+/** Each node's part in one side's scans, for its CPU figures. */
+function roles(nodes: number, route: NodeLatencySide['route']): string[] {
+  return Array.from({ length: nodes }, (_, i) => {
+    if (i === 0) return route === 'cross-node' ? 'sockets' : 'entry, sockets';
+    return i === 1 && route === 'cross-node' ? 'entry' : 'none';
+  });
 }
