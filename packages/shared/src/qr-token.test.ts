@@ -84,9 +84,25 @@ describe('qr-token without TextEncoder or TextDecoder', () => {
     expect(() => qr.formatQrToken(CLAIMS, MAC.subarray(0, 15))).toThrow(RangeError);
   });
 
-  it('reads a token a scanner returned with whitespace or in lower case', () => {
+  it('reads a token a scanner returned with ASCII whitespace around it', () => {
     expect(parsedOk(` ${GOLDEN}\r\n`).claims).toEqual(CLAIMS);
-    expect(parsedOk(GOLDEN.toLowerCase()).claims).toEqual(CLAIMS);
+    expect(parsedOk(`\t${GOLDEN}\n`).claims).toEqual(CLAIMS);
+  });
+
+  it('accepts exactly one spelling: no case folding, no look-alike letters', () => {
+    expectRefused(GOLDEN.toLowerCase());
+    expectRefused(`SP${GOLDEN.slice(2).toLowerCase()}`);
+    const at = GOLDEN.indexOf('S', 2);
+    const i = GOLDEN.indexOf('I', 2);
+    expect(at).toBeGreaterThan(1);
+    expect(i).toBeGreaterThan(1);
+    // Both upper-case to ASCII (ſ → S, ı → I): a parser that folds case would read them as the token.
+    expectRefused(`${GOLDEN.slice(0, at)}ſ${GOLDEN.slice(at + 1)}`);
+    expectRefused(`${GOLDEN.slice(0, i)}ı${GOLDEN.slice(i + 1)}`);
+    expect(qr.parseQrToken(`${GOLDEN.slice(0, i)}ı${GOLDEN.slice(i + 1)}`)).toMatchObject({ reason: expect.stringMatching(/upper-case base32/) });
+    // Whitespace inside, or non-ASCII space around, is not transport.
+    expectRefused(`${GOLDEN.slice(0, 30)} ${GOLDEN.slice(31)}`);
+    expectRefused(`\u00a0${GOLDEN}`);
   });
 
   it('refuses a wrong prefix', () => {

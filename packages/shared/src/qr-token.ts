@@ -87,14 +87,27 @@ export function formatQrToken(claims: QrClaims, mac: Uint8Array): string {
   return QR_TOKEN_PREFIX + base32Encode(all);
 }
 
-/** Reads a scanned text into claims and MAC. Does not check the MAC or the expiry. */
+// Scanners in keyboard mode end what they read with CR/LF or a tab: ASCII whitespace around the token is
+// transport, not token. Nothing else is forgiven (see parseQrToken).
+const SURROUNDING_SPACE = /^[ \t\r\n]+|[ \t\r\n]+$/g;
+const TOKEN_BODY = /^[A-Z2-7]+$/;
+
+/**
+ * Reads a scanned text into claims and MAC. Does not check the MAC or the expiry.
+ *
+ * A token has exactly one spelling: `SP` and upper-case base32, checked character by character before
+ * anything is decoded. No case folding: `toUpperCase` would also turn `ſ` into `S` and `ı` into `I`, so
+ * texts no server ever signed would be read as tokens.
+ */
 export function parseQrToken(text: string): Decoded<ParsedQrToken> {
-  const token = text.trim().toUpperCase();
+  const token = text.replace(SURROUNDING_SPACE, '');
   if (!token.startsWith(QR_TOKEN_PREFIX)) return { ok: false, reason: 'not a scanpush QR token' };
   if (token.length !== QR_TOKEN_LENGTH) {
     return { ok: false, reason: `token length ${token.length}, expected ${QR_TOKEN_LENGTH}` };
   }
-  const bytes = base32Decode(token.slice(QR_TOKEN_PREFIX.length));
+  const body = token.slice(QR_TOKEN_PREFIX.length);
+  if (!TOKEN_BODY.test(body)) return { ok: false, reason: 'token has characters outside upper-case base32 (A-Z, 2-7)' };
+  const bytes = base32Decode(body);
   if (!bytes || bytes.length !== QR_SIGNED_BYTES + QR_MAC_BYTES) return { ok: false, reason: 'token is not valid base32' };
   if (bytes[0] !== QR_TOKEN_VERSION) return { ok: false, reason: `unknown token version ${bytes[0]}` };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
