@@ -226,6 +226,34 @@ describe('long-poll fallback', () => {
     expect((await api(srv.url, '/api/notifications?storeId=2&after=0')).status).toBe(401);
   });
 
+  it.each([
+    ['after', 'after=1e0'],
+    ['after', 'after=0x1'],
+    ['after', 'after='],
+    ['after', 'after=%201'],
+    ['after', 'after=01'],
+    ['wait', 'after=0&wait='],
+    ['wait', 'after=0&wait=1.5'],
+    ['wait', 'after=0&wait=1e1'],
+    ['storeId', 'after=0&storeId=0x2'],
+  ])('reads %s by the socket\'s one number rule: refuses %s', async (field, query) => {
+    const { srv, token } = await setup();
+    const res = await api(srv.url, `/api/notifications?${query.startsWith('after=0&storeId') ? '' : 'storeId=2&'}${query}`, { token });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field, message: expect.stringContaining('decimal digits') });
+  });
+
+  it('names the field of a bad path or query parameter', async () => {
+    const { srv, token } = await setup();
+    const path = await api(srv.url, '/api/cards/abc/history', { token });
+    expect(path.status).toBe(400);
+    expect(path.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'storeId', message: 'storeId: must be a whole number from 1 to 4294967295, in decimal digits' });
+    const limit = await api(srv.url, '/api/cards/2/history?limit=0', { token });
+    expect(limit.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'limit', message: 'limit: must be a whole number from 1 to 200, in decimal digits' });
+    const missing = await api(srv.url, '/api/notifications?storeId=2', { token });
+    expect(missing.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'after', message: 'after: is required' });
+  });
+
   it('lets shutdown answer held polls at once', async () => {
     const { srv, token, epoch } = await setup();
     const held = api(srv.url, `/api/notifications?storeId=2&epoch=${epoch}&after=0&wait=30`, { token });

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { MERCHANT_KEY_PREFIX, isEpoch, parseId } from '@scanpush/shared';
+import { MERCHANT_KEY_PREFIX, isEpoch, parseDecimal, parseId, parseSeq } from '@scanpush/shared';
 import { CliError } from './errors.js';
 
 // The one place that names environment variables; commander reads them for the options declared here.
@@ -16,14 +16,16 @@ export function idArg(text: string): number {
 
 /** Commander parser for counts (`--count`): a positive integer. */
 export function countArg(text: string): number {
-  if (!/^[1-9]\d{0,8}$/.test(text)) throw new InvalidArgumentError('Expected a positive integer.');
-  return Number(text);
+  const count = parseDecimal(text, 1, 999_999_999);
+  if (count === undefined) throw new InvalidArgumentError('Expected a positive integer.');
+  return count;
 }
 
 /** Commander parser for sequence numbers (`--after`): zero or a positive integer. */
 export function seqArg(text: string): number {
-  if (!/^(0|[1-9]\d{0,14})$/.test(text)) throw new InvalidArgumentError('Expected 0 or a positive integer.');
-  return Number(text);
+  const seq = parseSeq(text);
+  if (seq === undefined) throw new InvalidArgumentError('Expected 0 or a positive integer.');
+  return seq;
 }
 
 export function epochArg(text: string): string {

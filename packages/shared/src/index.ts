@@ -1,6 +1,7 @@
 export * from './api.js';
 export * from './base32.js';
 export * from './close-codes.js';
+export * from './decimal.js';
 export * from './decoded.js';
 export * from './envelope.js';
 export * from './merchant-key.js';

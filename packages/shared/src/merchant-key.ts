@@ -1,3 +1,4 @@
+import { MAX_ID } from './decimal.js';
 import type { Decoded } from './decoded.js';
 
 /**
@@ -8,7 +9,6 @@ import type { Decoded } from './decoded.js';
 export const MERCHANT_KEY_PREFIX = 'spk_';
 
 const MERCHANT_KEY_RE = /^spk_([1-9]\d{0,9})_([A-Za-z0-9_-]{16,128})$/;
-const MAX_ID = 0xffffffff;
 
 export interface MerchantKey {
   merchantId: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseId, parseSocketPath, socketPath, SOCKET_PATH_PREFIX } from './socket-path.js';
+import { parseSocketPath, socketPath, SOCKET_PATH_PREFIX } from './socket-path.js';
 
 describe('parseSocketPath', () => {
   it.each([
@@ -50,21 +50,4 @@ describe('parseSocketPath', () => {
     expect(socketPath(17, 2).startsWith(SOCKET_PATH_PREFIX)).toBe(true);
     expect(parseSocketPath(socketPath(4294967295, 1))).toEqual({ ok: true, value: { memberId: 4294967295, storeId: 1 } });
   });
-});
-
-describe('parseId', () => {
-  it.each([
-    ['1', 1],
-    ['17', 17],
-    ['4294967295', 4294967295],
-  ])('reads %j', (text, id) => {
-    expect(parseId(text)).toBe(id);
-  });
-
-  it.each(['', '0', '00', '01', '-1', '+1', ' 1', '1 ', '1.0', '1e3', '0x10', '4294967296', '10000000000', '１'])(
-    'refuses %j',
-    (text) => {
-      expect(parseId(text)).toBeUndefined();
-    },
-  );
 });

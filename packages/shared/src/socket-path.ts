@@ -1,3 +1,4 @@
+import { parseId } from './decimal.js';
 import type { Decoded } from './decoded.js';
 
 /**
@@ -21,16 +22,6 @@ export const RETIRED_SUBPROTOCOLS: readonly string[] = ['scanpush.v1'];
 
 export function socketPath(memberId: number, storeId: number): string {
   return `${SOCKET_PATH_PREFIX}${memberId}/${storeId}`;
-}
-
-const ID_RE = /^[1-9]\d{0,9}$/;
-const MAX_ID = 0xffffffff;
-
-/** Parses a positive id as written in a path or flag; undefined when it is not one. */
-export function parseId(text: string): number | undefined {
-  if (!ID_RE.test(text)) return undefined;
-  const value = Number(text);
-  return value <= MAX_ID ? value : undefined;
 }
 
 /** Reads member and store ids from a request path (query string ignored). */

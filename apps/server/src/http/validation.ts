@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { MAX_ID, parseDecimal } from '@scanpush/shared';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 
@@ -23,11 +24,30 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
 // when the schema is built inside the handler.
 
 /** A row id in a JSON body. */
-export const id = z.number().int().positive().max(0xffffffff);
+export const id = z.number().int().positive().max(MAX_ID);
+/**
+ * A whole number in a path or a query string, read by the one rule of `parseDecimal` (the socket's
+ * `?after=` follows it too): `1e0`, `0x1`, ` 1` and the empty string are refused, not coerced.
+ */
+export function decimalParam(min: number, max: number) {
+  const bounds = `must be a whole number from ${min} to ${max}, in decimal digits`;
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : bounds) })
+    .transform((text, ctx) => {
+      const value = parseDecimal(text, min, max);
+      if (value === undefined) ctx.addIssue({ code: 'custom', message: bounds });
+      return value ?? z.NEVER;
+    });
+}
 /** A row id in a path or a query string. */
-export const idParam = z.coerce.number().int().positive().max(0xffffffff);
+export const idParam = decimalParam(1, MAX_ID);
+/** A stream seq in a query string. */
+export const seqParam = decimalParam(0, Number.MAX_SAFE_INTEGER);
 
-/** Checks any value (a path parameter, a query) against a schema, with the same refusals. */
+/**
+ * Checks any value against a schema, with the same refusals. Give path parameters and queries as the
+ * object they are (`c.req.param()`, `c.req.query()`), so a refusal names its `field`.
+ */
 export function check<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES as REASONS } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ApiErrorCode, ErrorBody } from '@scanpush/shared';
-import { SOCKET_PATH_PREFIX, isEpoch, parseSocketPath } from '@scanpush/shared';
+import { SOCKET_PATH_PREFIX, isEpoch, parseSeq, parseSocketPath } from '@scanpush/shared';
 import { bearerToken, hashSecret } from '../core/credentials.js';
 import type { AccountStore } from '../storage/accounts.js';
 import type { ResumePosition } from './stream-reader.js';
@@ -20,8 +20,6 @@ export interface UpgradeGrant {
 
 export type UpgradeDecision = { ok: true; grant: UpgradeGrant } | { ok: false; status: number; code: ApiErrorCode; message: string };
 
-const SEQ = /^(0|[1-9]\d{0,15})$/;
-
 /**
  * Decides an upgrade from the request alone, before any handshake, in this order: 404 not the socket
  * path, 400 not a websocket upgrade, malformed ids or a malformed `?after=` / `?epoch=` (`epoch` needs
@@ -35,8 +33,9 @@ export async function authorizeUpgrade(req: IncomingMessage, accounts: Pick<Acco
   const path = parseSocketPath(url.pathname);
   if (!path.ok) return deny(400, 'VALIDATION_FAILED', path.reason);
   const afterText = url.searchParams.get('after');
+  const after = afterText === null ? undefined : parseSeq(afterText);
   const epoch = url.searchParams.get('epoch');
-  if (afterText !== null && !SEQ.test(afterText)) return deny(400, 'VALIDATION_FAILED', 'after must be a sequence number');
+  if (afterText !== null && after === undefined) return deny(400, 'VALIDATION_FAILED', 'after: must be a whole number from 0 to 9007199254740991, in decimal digits');
   if (epoch !== null && !isEpoch(epoch)) return deny(400, 'VALIDATION_FAILED', 'epoch must be 1-64 characters of [A-Za-z0-9_-]');
   if (epoch !== null && afterText === null) return deny(400, 'VALIDATION_FAILED', 'epoch needs after');
   const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined;
@@ -47,7 +46,7 @@ export async function authorizeUpgrade(req: IncomingMessage, accounts: Pick<Acco
   if (session.memberId !== path.value.memberId) return deny(403, 'FORBIDDEN', 'This session belongs to another member');
   if (!(await accounts.getStore(path.value.storeId))) return deny(404, 'NOT_FOUND', 'No such store');
   const grant: UpgradeGrant = { ...path.value, sessionId: session.id, tokenHash };
-  if (afterText !== null) grant.resume = epoch === null ? { after: Number(afterText) } : { epoch, after: Number(afterText) };
+  if (after !== undefined) grant.resume = epoch === null ? { after } : { epoch, after };
   return { ok: true, grant };
 }
 

@@ -12,6 +12,7 @@ const newStore = z.object({ name });
 const newMember = z.object({ name: name.optional() });
 const topUp = z.object({ memberId: id, storeId: id, uses: z.number().int().min(1).max(10_000) });
 const newMerchant = z.object({ storeId: id, name });
+const idPath = z.object({ id: idParam });
 
 /** The operator's API: stores, members, cards, merchant keys, session revocation. */
 export function adminRoutes(deps: AppDeps) {
@@ -43,12 +44,12 @@ export function adminRoutes(deps: AppDeps) {
     })
     .post('/api/admin/merchants/:id/revoke', async (c) => {
       // Staff gone or a device lost: the key stops working at once, its past scans stay in the ledger.
-      const merchantId = check(idParam, c.req.param('id'));
+      const { id: merchantId } = check(idPath, c.req.param());
       if (!(await accounts.revokeMerchant(merchantId, now()))) throw new AppError('NOT_FOUND', `No merchant ${merchantId}`);
       return c.json({ id: merchantId, revoked: true });
     })
     .post('/api/admin/members/:id/revoke-sessions', async (c) => {
-      const memberId = check(idParam, c.req.param('id'));
+      const { id: memberId } = check(idPath, c.req.param());
       if (!(await accounts.getMember(memberId))) throw new AppError('NOT_FOUND', `No member ${memberId}`);
       const revoked = await accounts.revokeMemberSessions(memberId, now());
       const sockets = deps.closeMemberSockets(memberId);

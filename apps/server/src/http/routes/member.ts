@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { requireMember } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
-import { check, id, idParam, readJson } from '../validation.js';
+import { check, decimalParam, id, idParam, readJson } from '../validation.js';
 
-const historyLimit = z.coerce.number().int().min(1).max(200).default(50);
+const historyPath = z.object({ storeId: idParam });
+const historyQuery = z.object({ limit: decimalParam(1, 200).default(50) });
 const qrRequest = z.object({ storeId: id, svg: z.boolean().optional() });
 
 export function memberRoutes(deps: AppDeps) {
@@ -18,8 +19,8 @@ export function memberRoutes(deps: AppDeps) {
     .get('/api/cards', async (c) => c.json({ cards: await deps.storage.cards.listCards(c.get('member').memberId) }))
     .get('/api/cards/:storeId/history', async (c) => {
       const { memberId } = c.get('member');
-      const store = check(idParam, c.req.param('storeId'));
-      const limit = check(historyLimit, c.req.query('limit'));
+      const { storeId: store } = check(historyPath, c.req.param());
+      const { limit } = check(historyQuery, c.req.query());
       if (!(await deps.storage.cards.getCard(memberId, store))) throw new AppError('CARD_NOT_FOUND', 'No card at this store');
       return c.json({ entries: await deps.storage.cards.history(memberId, store, limit) });
     })

@@ -4,7 +4,7 @@ import { isEpoch } from '@scanpush/shared';
 import type { LongPoll } from '../../push/long-poll.js';
 import { requireMember } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
-import { check, idParam } from '../validation.js';
+import { check, decimalParam, idParam, seqParam } from '../validation.js';
 
 /** Longest a poll is held; nginx and phones cut idle requests not much later. */
 const MAX_WAIT_SECONDS = 30;
@@ -12,8 +12,8 @@ const MAX_WAIT_SECONDS = 30;
 const query = z.object({
   storeId: idParam,
   epoch: z.string().refine(isEpoch, 'must be 1-64 characters of [A-Za-z0-9_-]').optional(),
-  after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  wait: z.coerce.number().min(0).max(MAX_WAIT_SECONDS).default(25),
+  after: seqParam,
+  wait: decimalParam(0, MAX_WAIT_SECONDS).default(25),
 });
 
 /**
