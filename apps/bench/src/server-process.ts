@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +48,7 @@ export async function startServerProcess(opts: ServerOptions): Promise<ServerPro
   if (!floor && !existsSync(SERVER_ENTRY)) throw new Error(`no built server at ${SERVER_ENTRY}: run the build first (pnpm build)`);
   // The floor is TypeScript: it gets this process's loader flags (tsx's), the built server needs none.
   const args = floor ? [...process.execArgv, ...(opts.nodeArgs ?? []), FLOOR_ENTRY] : [...(opts.nodeArgs ?? []), SERVER_ENTRY];
+  const metricsToken = randomBytes(24).toString('base64url');
   const child = spawn(process.execPath, args, {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -58,6 +60,8 @@ export async function startServerProcess(opts: ServerOptions): Promise<ServerPro
       HEARTBEAT_MS: String(opts.heartbeatMs),
       DEMO: 'off',
       LOG_LEVEL: 'info',
+      // Production serves /metrics only to this token (or on a port of its own).
+      METRICS_TOKEN: metricsToken,
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,7 +106,7 @@ export async function startServerProcess(opts: ServerOptions): Promise<ServerPro
     wsUrl: url.replace(/^http/, 'ws'),
     problems,
     async get(path) {
-      const res = await fetch(url + path);
+      const res = await fetch(url + path, { headers: { authorization: `Bearer ${metricsToken}` } });
       const text = await res.text();
       if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${text.slice(0, 200)}`);
       return text;

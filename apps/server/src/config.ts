@@ -60,6 +60,14 @@ const schema = z.object({
   REPLAY_RETENTION_HOURS: z.coerce.number().min(1).max(24 * 366).default(24 * 7),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(1 << 20).default(16 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(15_000),
+  HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(75_000),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  MERCHANT_REFUSALS_PER_MINUTE: z.coerce.number().min(1).max(10_000).default(20),
+  MERCHANT_REFUSAL_BURST: z.coerce.number().int().min(1).max(10_000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -98,6 +106,10 @@ export interface Config {
   delivery: DeliveryConfig;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
+  http: HttpTimeouts;
+  metrics: MetricsConfig;
+  /** Refused scans a merchant may cause before its scans are answered 429 for a while (per node). */
+  merchantRefusals: { perMinute: number; burst: number };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -113,6 +125,33 @@ export interface DeliveryConfig {
   textReplayMax: number;
   /** Structured dialect and long-poll: how far back a resume can reach. */
   retentionMs: number;
+}
+
+/**
+ * How long the HTTP server waits for slow clients, so a stalled client (slowloris) cannot hold a
+ * connection. Node checks its connections against these every second (scanpush.ts), so a stalled
+ * request is cut at most a second after its limit.
+ */
+export interface HttpTimeouts {
+  /** The request head (request line and headers) must have arrived within this of the first byte. */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must have arrived within this (a long-poll's wait is not counted). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this; above nginx's upstream keepalive_timeout (60 s). */
+  keepAliveTimeoutMs: number;
+}
+
+/** Where `/metrics` is served, so it is never public by accident. */
+export interface MetricsConfig {
+  /** Set: every `/metrics` answer needs `Authorization: Bearer <token>`. */
+  token: string | undefined;
+  /** Set: a listener of its own serves only `/metrics` (and then the main port does not). */
+  listen: { host: string; port: number } | undefined;
+  /**
+   * The main port serves `/metrics`: when no own listener is set, and a token guards it or this is not
+   * production. In production without either, `/metrics` is off (and the start says so).
+   */
+  onMainPort: boolean;
 }
 
 export type SqliteSynchronous = 'normal' | 'full';
@@ -155,6 +194,8 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
   if (!v.WECHAT_APPID !== !v.WECHAT_SECRET) problems.push('  WECHAT_APPID, WECHAT_SECRET: set both or neither');
   // Several nodes need a database they can share: SQLite belongs to one process (it refuses a second).
   if (v.REDIS_URL && !v.DATABASE_URL) problems.push('  REDIS_URL: needs DATABASE_URL (PostgreSQL); SQLite serves one process, which needs no broker');
+  // Node refuses a server whose headers may take longer than the whole request.
+  if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS) problems.push('  HTTP_HEADERS_TIMEOUT_MS: must not be above HTTP_REQUEST_TIMEOUT_MS');
   if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   return {
     env: v.NODE_ENV,
@@ -189,6 +230,13 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     },
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    http: { headersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: v.HTTP_KEEPALIVE_TIMEOUT_MS },
+    metrics: {
+      token: v.METRICS_TOKEN,
+      listen: v.METRICS_PORT === undefined ? undefined : { host: v.METRICS_HOST, port: v.METRICS_PORT },
+      onMainPort: v.METRICS_PORT === undefined && (v.METRICS_TOKEN !== undefined || !production),
+    },
+    merchantRefusals: { perMinute: v.MERCHANT_REFUSALS_PER_MINUTE, burst: v.MERCHANT_REFUSAL_BURST },
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -12,6 +12,8 @@ export class AppError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly extra: { field?: string; result?: ScanResult; replayed?: boolean } = {},
+    /** Headers of the answer, e.g. Retry-After on 429. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -19,6 +21,8 @@ export class AppError extends Error {
 
 /** The status of each code: the one table from outcome to HTTP status, scan refusals included. */
 export const HTTP_STATUS: Record<ApiErrorCode, number> = {
+  // What Node's HTTP parser refuses before any route sees it (answered by http/client-error.ts).
+  MALFORMED_REQUEST: 400,
   INVALID_JSON: 400,
   VALIDATION_FAILED: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -28,6 +32,9 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
+  HEADERS_TOO_LARGE: 431,
   IDEMPOTENCY_KEY_REUSED: 422,
   WECHAT_LOGIN_FAILED: 502,
   RATE_LIMITED: 429,

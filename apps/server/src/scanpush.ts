@@ -2,9 +2,10 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createAdaptorServer } from '@hono/node-server';
-import type { Config } from './config.js';
+import type { Config, HttpTimeouts } from './config.js';
 import { QrSigner } from './core/qr-signer.js';
-import { createApp } from './http/app.js';
+import { createApp, createMetricsApp } from './http/app.js';
+import { clientErrorListener } from './http/client-error.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import type { Broker } from './push/broker.js';
@@ -30,6 +31,8 @@ export interface ScanpushParts {
 export interface Scanpush {
   url: string;
   port: number;
+  /** The port of `/metrics`'s own listener, when METRICS_PORT asks for one. */
+  metricsPort: number | undefined;
   storage: Storage;
   /** Set when this start seeded the demo into an empty database: its merchant key, shown once. */
   demo: { merchantKey: string } | undefined;
@@ -118,23 +121,18 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
   broker.onControl((message) => {
     if (message.kind === 'close-member') push.closeMember(message.memberId, message.sessionId);
   });
-  // Plain HTTP/1.1 (nginx terminates TLS): the adaptor's union type also covers http2, which we never ask for.
-  const server = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+  const server = httpServer(app, config.http, logger);
   server.on('upgrade', push.handleUpgrade);
-  // Slow or idle clients must not hold connections for ever (slowloris), nor be cut before nginx's
-  // keep-alive gives up on them.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 75_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, config.port, config.host);
+  const metricsServer = config.metrics.listen && httpServer(createMetricsApp({ metrics, logger, config }), config.http, logger);
+  let metricsPort: number | undefined;
+  try {
+    if (metricsServer && config.metrics.listen) metricsPort = await listen(metricsServer, config.metrics.listen.port, config.metrics.listen.host);
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  if (!config.metrics.onMainPort && !metricsServer) logger.warn('/metrics is off: set METRICS_PORT (a listener of its own) or METRICS_TOKEN to scrape it');
 
   // Retention: the streams keep what a returning client may still resume from, no more.
   const prune = () =>
@@ -151,12 +149,15 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     port,
+    metricsPort,
     storage,
     demo,
     openSockets,
     close: () =>
       (closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        metricsServer?.close();
+        metricsServer?.closeAllConnections();
         clearInterval(pruneTimer);
         server.closeIdleConnections();
         longPoll.shutdown();
@@ -171,4 +172,38 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
         await storage.close();
       })()),
   };
+}
+
+/**
+ * Plain HTTP/1.1 (nginx terminates TLS). Slow or idle clients must not hold connections (slowloris), nor
+ * be cut before nginx's keep-alive gives up on them: the limits are config.ts's HttpTimeouts, checked
+ * every second (Node's default, 30 s, let a stalled request head live 40 s). What Node's parser refuses
+ * is answered in the one error shape (client-error.ts).
+ */
+function httpServer(app: { fetch: (req: Request) => Response | Promise<Response> }, timeouts: HttpTimeouts, logger: Logger): HttpServer {
+  // The adaptor's union type also covers http2, which we never ask for.
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    serverOptions: {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+    },
+  }) as HttpServer;
+  server.on('clientError', clientErrorListener(logger));
+  return server;
+}
+
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+
+async function listen(server: HttpServer, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
 }

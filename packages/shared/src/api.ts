@@ -5,6 +5,7 @@ import type { ScanResult } from './scan-result.js';
 
 /** Codes of the one JSON error shape every HTTP endpoint answers with; scan outcomes add their own. */
 export const API_ERROR_CODES = [
+  'MALFORMED_REQUEST',
   'INVALID_JSON',
   'VALIDATION_FAILED',
   'UNSUPPORTED_MEDIA_TYPE',
@@ -13,6 +14,9 @@ export const API_ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'REQUEST_TIMEOUT',
+  'HEADERS_TOO_LARGE',
   'IDEMPOTENCY_KEY_REUSED',
   'WECHAT_LOGIN_FAILED',
   'RATE_LIMITED',

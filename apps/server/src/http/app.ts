@@ -12,6 +12,7 @@ import { authRoutes } from './routes/auth.js';
 import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/member.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { scanRoutes } from './routes/scans.js';
 
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/api/*', limitBody(deps.config.bodyLimitBytes));
 
   app.route('/', healthRoutes(deps));
+  if (deps.config.metrics.onMainPort) app.route('/', metricsRoutes(metrics, deps.config.metrics.token));
   app.route('/', authRoutes(deps));
   app.route('/', memberRoutes(deps));
   app.route('/', scanRoutes(deps));
@@ -42,7 +44,31 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', adminRoutes(deps));
   app.route('/', consoleRoutes(deps));
 
-  app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'No such route')));
+  return answerErrorsInOneShape(app, logger);
+}
+
+/** The `/metrics` listener of its own (METRICS_PORT): that route only, errors in the same shape. */
+export function createMetricsApp(deps: Pick<AppDeps, 'metrics' | 'logger' | 'config'>): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.route('/', metricsRoutes(deps.metrics, deps.config.metrics.token));
+  return answerErrorsInOneShape(app, deps.logger);
+}
+
+/**
+ * Every error leaves in the one shape: no route (404), a route without this method (405 with `Allow`),
+ * AppError with its code's status, the database away (503), anything else (500, logged).
+ */
+function answerErrorsInOneShape(app: Hono<AppEnv>, logger: AppDeps['logger']): Hono<AppEnv> {
+  let allowed: ((path: string) => string[]) | undefined;
+  app.notFound((c) => {
+    // Built on first use: every route is registered by then.
+    allowed ??= methodsByPath(app.routes);
+    const methods = allowed(c.req.path);
+    if (methods.length === 0) return errorResponse(c, new AppError('NOT_FOUND', 'No such route'));
+    c.header('Allow', methods.join(', '));
+    return errorResponse(c, new AppError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed here: ${methods.join(', ')}`));
+  });
   app.onError((err, c) => {
     if (err instanceof AppError) return errorResponse(c, err);
     if (err instanceof StorageUnavailableError) {
@@ -78,7 +104,29 @@ function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * The methods the app answers at a path, for 405's `Allow`: its routes' patterns (`:param` one segment,
+ * a trailing `*` the rest), middleware (method ALL) left out. HEAD goes with GET, as Hono serves it.
+ */
+function methodsByPath(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
+  const table = routes
+    .filter((r) => r.method !== 'ALL')
+    .map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.split('/').map(segmentPattern).join('/')}$`) }));
+  return (path) => {
+    const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
+}
+
+function segmentPattern(segment: string): string {
+  if (segment === '*') return '.*';
+  if (segment.startsWith(':')) return '[^/]+';
+  return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function errorResponse(c: Context<AppEnv>, err: AppError): Response {
+  for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
   const body: ErrorBody = { error: { code: err.code, message: err.message, ...err.extra, requestId: c.get('requestId') } };
   return c.json(body, HTTP_STATUS[err.code] as ContentfulStatusCode);
 }

@@ -36,10 +36,21 @@ export const requireAdmin = (deps: AppDeps) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const expected = deps.config.adminToken;
     if (!expected) throw new AppError('NOT_FOUND', 'The admin API is off: set ADMIN_TOKEN to enable it');
-    const given = bearerToken(c.req.header('authorization')) ?? '';
-    // Compare digests so the comparison takes the same time whatever the lengths.
-    const a = createHash('sha256').update(given).digest();
-    const b = createHash('sha256').update(expected).digest();
-    if (!timingSafeEqual(a, b)) throw new AppError('UNAUTHORIZED', 'Admin token required');
+    if (!tokenMatches(c.req.header('authorization'), expected)) throw new AppError('UNAUTHORIZED', 'Admin token required');
     await next();
   });
+
+/** An operator's fixed bearer token (METRICS_TOKEN) guards the route. */
+export const requireToken = (expected: string, message: string) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    if (!tokenMatches(c.req.header('authorization'), expected)) throw new AppError('UNAUTHORIZED', message);
+    await next();
+  });
+
+function tokenMatches(header: string | undefined, expected: string): boolean {
+  const given = bearerToken(header) ?? '';
+  // Compare digests so the comparison takes the same time whatever the lengths.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

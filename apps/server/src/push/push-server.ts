@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLOSE_CODES, RETIRED_SUBPROTOCOLS, STRUCTURED_SUBPROTOCOL } from '@scanpush/shared';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { CLOSE_CODES, RETIRED_SUBPROTOCOLS, STRUCTURED_SUBPROTOCOL, closeName, type ApiErrorCode } from '@scanpush/shared';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Metrics } from '../metrics.js';
 import type { AccountStore } from '../storage/accounts.js';
 import { structuredDialect } from './dialect-structured.js';
@@ -11,6 +11,17 @@ import { authorizeUpgrade, refuseUpgrade, type UpgradeGrant } from './upgrade.js
 
 /** Largest inbound frame; clients only send small control frames. A larger one closes with 1009. */
 const MAX_FRAME_BYTES = 4096;
+
+/**
+ * ws closes a socket itself for a frame over maxPayload (1009), with no reason. Every close with a code
+ * of our catalog carries the catalog's reason, whoever decided it.
+ */
+class MemberSocket extends WebSocket {
+  override close(code?: number, data?: string | Buffer): void {
+    const name = code === undefined ? undefined : closeName(code);
+    super.close(code, data ?? (name && CLOSE_CODES[name].reason));
+  }
+}
 
 /** The hub's parts, plus what authorizing an upgrade reads; the full metrics (refusals, connects). */
 export interface PushServerDeps extends Omit<HubDeps, 'metrics'> {
@@ -44,6 +55,7 @@ export function createPushServer(deps: PushServerDeps): PushServer {
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
+    WebSocket: MemberSocket,
     maxPayload: MAX_FRAME_BYTES,
     // Pushes are a few hundred bytes: compression costs memory per socket and CPU per frame for nothing.
     perMessageDeflate: false,
@@ -76,13 +88,17 @@ export function createPushServer(deps: PushServerDeps): PushServer {
       // context with `req`, and kept, it held every socket's upgrade request alive (1.2 KB each).
       const onError = () => socket.destroy();
       socket.on('error', onError);
-      if (closing) return refuseUpgrade(socket, 503, 'UNAVAILABLE', 'Server is shutting down');
+      const refuse = (status: number, code: ApiErrorCode, message: string) => {
+        metrics.upgradeRefusals.inc({ status: String(status) });
+        const requestId = refuseUpgrade(socket, req, status, code, message);
+        // The path without its query: `?token=` carries a credential.
+        const path = (req.url ?? '').split('?', 1)[0];
+        logger[status >= 500 ? 'error' : 'info']({ requestId, path, status, code }, 'upgrade refused');
+      };
+      if (closing) return refuse(503, 'UNAVAILABLE', 'Server is shutting down');
       authorizeUpgrade(req, accounts, now()).then(
         (decision) => {
-          if (!decision.ok) {
-            metrics.upgradeRefusals.inc({ status: String(decision.status) });
-            return refuseUpgrade(socket, decision.status, decision.code, decision.message);
-          }
+          if (!decision.ok) return refuse(decision.status, decision.code, decision.message);
           if (socket.destroyed || closing) return socket.destroy();
           wss.handleUpgrade(req, socket, head, (ws) => {
             socket.off('error', onError);
@@ -91,7 +107,7 @@ export function createPushServer(deps: PushServerDeps): PushServer {
         },
         (err: unknown) => {
           logger.error({ err }, 'upgrade failed');
-          refuseUpgrade(socket, 500, 'INTERNAL', 'Internal error');
+          refuse(500, 'INTERNAL', 'Internal error');
         },
       );
     },

@@ -69,14 +69,25 @@ describe('authorizeUpgrade', () => {
 });
 
 describe('refuseUpgrade', () => {
-  it('writes the status and the error body, then ends the socket', async () => {
+  async function refused(headers: Record<string, string>) {
     const socket = new PassThrough();
     const chunks: Buffer[] = [];
     socket.on('data', (c: Buffer) => chunks.push(c));
-    refuseUpgrade(socket, 401, 'UNAUTHORIZED', 'A session token is required');
+    const requestId = refuseUpgrade(socket, { headers } as IncomingMessage, 401, 'UNAUTHORIZED', 'A session token is required');
     await new Promise((r) => socket.on('end', r));
-    const text = Buffer.concat(chunks).toString();
+    return { requestId, text: Buffer.concat(chunks).toString() };
+  }
+
+  it('writes the status and the error body with a request id, then ends the socket', async () => {
+    const { requestId, text } = await refused({});
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(text.startsWith('HTTP/1.1 401 Unauthorized\r\n')).toBe(true);
-    expect(text.endsWith('\r\n\r\n{"error":{"code":"UNAUTHORIZED","message":"A session token is required"}}')).toBe(true);
+    expect(text).toContain(`\r\nX-Request-Id: ${requestId}\r\n`);
+    expect(text.endsWith(`\r\n\r\n{"error":{"code":"UNAUTHORIZED","message":"A session token is required","requestId":"${requestId}"}}`)).toBe(true);
+  });
+
+  it("keeps the client's request id when it is one the app would keep", async () => {
+    expect((await refused({ 'x-request-id': 'trace-42' })).requestId).toBe('trace-42');
+    expect((await refused({ 'x-request-id': 'bad id\r\nX-Injected: 1' })).requestId).not.toContain('Injected');
   });
 });

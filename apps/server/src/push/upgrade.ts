@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import { STATUS_CODES as REASONS } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ApiErrorCode, ErrorBody } from '@scanpush/shared';
+import type { ApiErrorCode } from '@scanpush/shared';
 import { SOCKET_PATH_PREFIX, isEpoch, parseSeq, parseSocketPath } from '@scanpush/shared';
 import { bearerToken, hashSecret } from '../core/credentials.js';
+import { rawErrorResponse, requestIdFrom } from '../http/raw-response.js';
 import type { AccountStore } from '../storage/accounts.js';
 import type { ResumePosition } from './stream-reader.js';
 
@@ -54,17 +54,12 @@ function deny(status: number, code: ApiErrorCode, message: string): UpgradeDecis
   return { ok: false, status, code, message };
 }
 
-/** Answers a refused upgrade with a plain HTTP response in the one error shape, then closes the socket. */
-export function refuseUpgrade(socket: Duplex, status: number, code: ApiErrorCode, message: string): void {
-  if (socket.destroyed) return;
-  const body: ErrorBody = { error: { code, message } };
-  const json = JSON.stringify(body);
-  socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n` +
-      'Connection: close\r\n' +
-      'Content-Type: application/json; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(json)}\r\n` +
-      '\r\n' +
-      json,
-  );
+/**
+ * Answers a refused upgrade with a plain HTTP response in the one error shape (request id included, as
+ * the app's answers), then closes the socket. Answers the request id, for the log.
+ */
+export function refuseUpgrade(socket: Duplex, req: IncomingMessage, status: number, code: ApiErrorCode, message: string): string {
+  const requestId = requestIdFrom(req.headers['x-request-id']);
+  if (!socket.destroyed) socket.end(rawErrorResponse(status, { code, message }, requestId));
+  return requestId;
 }

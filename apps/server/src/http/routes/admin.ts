@@ -18,23 +18,24 @@ const idPath = z.object({ id: idParam });
 export function adminRoutes(deps: AppDeps) {
   const { now } = deps;
   const { accounts, cards } = deps.storage;
+  // On each route rather than `use`: a wrong method is answered 405 before the token is asked.
+  const admin = requireAdmin(deps);
   return new Hono<AppEnv>()
-    .use('/api/admin/*', requireAdmin(deps))
-    .post('/api/admin/stores', async (c) => {
+    .post('/api/admin/stores', admin, async (c) => {
       const body = await readJson(c, newStore);
       return c.json(await accounts.createStore(body.name, now()), 201);
     })
-    .post('/api/admin/members', async (c) => {
+    .post('/api/admin/members', admin, async (c) => {
       const body = await readJson(c, newMember);
       return c.json(await accounts.createMember({ name: body.name ?? null }, now()), 201);
     })
-    .post('/api/admin/cards', async (c) => {
+    .post('/api/admin/cards', admin, async (c) => {
       const body = await readJson(c, topUp);
       if (!(await accounts.getMember(body.memberId))) throw new AppError('NOT_FOUND', `No member ${body.memberId}`, { field: 'memberId' });
       if (!(await accounts.getStore(body.storeId))) throw new AppError('NOT_FOUND', `No store ${body.storeId}`, { field: 'storeId' });
       return c.json(await cards.topUp(body.memberId, body.storeId, body.uses, now()));
     })
-    .post('/api/admin/merchants', async (c) => {
+    .post('/api/admin/merchants', admin, async (c) => {
       const body = await readJson(c, newMerchant);
       if (!(await accounts.getStore(body.storeId))) throw new AppError('NOT_FOUND', `No store ${body.storeId}`, { field: 'storeId' });
       const secret = newSecret();
@@ -42,13 +43,13 @@ export function adminRoutes(deps: AppDeps) {
       // The only time the key exists outside the staff's device.
       return c.json({ id: merchant.id, storeId: body.storeId, name: body.name, key: formatMerchantKey(merchant.id, secret) }, 201);
     })
-    .post('/api/admin/merchants/:id/revoke', async (c) => {
+    .post('/api/admin/merchants/:id/revoke', admin, async (c) => {
       // Staff gone or a device lost: the key stops working at once, its past scans stay in the ledger.
       const { id: merchantId } = check(idPath, c.req.param());
       if (!(await accounts.revokeMerchant(merchantId, now()))) throw new AppError('NOT_FOUND', `No merchant ${merchantId}`);
       return c.json({ id: merchantId, revoked: true });
     })
-    .post('/api/admin/members/:id/revoke-sessions', async (c) => {
+    .post('/api/admin/members/:id/revoke-sessions', admin, async (c) => {
       const { id: memberId } = check(idPath, c.req.param());
       if (!(await accounts.getMember(memberId))) throw new AppError('NOT_FOUND', `No member ${memberId}`);
       const revoked = await accounts.revokeMemberSessions(memberId, now());

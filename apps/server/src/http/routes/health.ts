@@ -13,9 +13,5 @@ export function healthRoutes(deps: AppDeps) {
     // headers): say so, instead of a bare 404 that sends an operator looking for a missing route.
     .get(`${SOCKET_PATH_PREFIX}*`, () => {
       throw new AppError('UPGRADE_REQUIRED', 'This path only accepts WebSocket upgrades; a proxy in front must forward the Upgrade and Connection headers');
-    })
-    .get('/metrics', async (c) => {
-      const body = await deps.metrics.registry.metrics();
-      return c.body(body, 200, { 'content-type': deps.metrics.registry.contentType });
     });
 }
