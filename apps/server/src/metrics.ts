@@ -76,6 +76,11 @@ export function createMetrics(sources: {
       registers: [registry],
     }),
     scanResults: new Counter({ name: 'scanpush_scan_results_total', help: 'Scan outcomes by result name', labelNames: ['result'] as const, registers: [registry] }),
+    scansLimited: new Counter({
+      name: 'scanpush_scans_rate_limited_total',
+      help: 'Scans answered 429 because their merchant caused too many refusals (MERCHANT_REFUSALS_PER_MINUTE)',
+      registers: [registry],
+    }),
     pushLatency: new Histogram({
       name: 'scanpush_push_latency_seconds',
       help: 'From the commit of a result (wall clock of the publisher) to its write on the member sockets',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from './rate-limit.js';
+import { TokenBucket } from './token-bucket.js';
 
 describe('TokenBucket', () => {
   it('allows the burst at once, then refuses', () => {
@@ -22,5 +22,31 @@ describe('TokenBucket', () => {
     let taken = 0;
     for (let t = 0; t <= 10_000; t += 100) if (b.take(t)) taken++;
     expect(taken).toBe(21); // the first token, then 2 a second for 10 s
+  });
+});
+
+describe('TokenBucket.msUntilToken', () => {
+  it('says how long until the next token, taking nothing', () => {
+    const b = new TokenBucket(2, 1, 0);
+    expect(b.msUntilToken(0)).toBe(0);
+    expect(b.take(0)).toBe(true);
+    expect(b.msUntilToken(0)).toBe(500);
+    expect(b.msUntilToken(400)).toBe(100);
+    expect(b.msUntilToken(500)).toBe(0);
+    expect(b.take(500)).toBe(true);
+  });
+
+  it('is full again after the burst has refilled', () => {
+    const b = new TokenBucket(1, 2, 0);
+    b.take(0);
+    expect(b.isFull(500)).toBe(false);
+    expect(b.isFull(1000)).toBe(true);
+  });
+
+  it('gives nothing back nor takes anything when the clock steps back', () => {
+    const b = new TokenBucket(1, 1, 10_000);
+    b.take(10_000);
+    expect(b.take(5_000)).toBe(false);
+    expect(b.take(11_000)).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import type { StreamStore } from '../storage/streams.js';
 import type { DeliveryMarks } from './delivery-marks.js';
 import type { Dialect } from './dialect.js';
 import { Outgoing } from './outgoing.js';
-import { TokenBucket } from './rate-limit.js';
+import { TokenBucket } from '../core/token-bucket.js';
 import { entriesAfter, planReplay, type ResumePosition } from './stream-reader.js';
 import type { UpgradeGrant } from './upgrade.js';
 

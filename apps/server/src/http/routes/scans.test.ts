@@ -45,11 +45,11 @@ beforeEach(async () => {
       c.set('requestId', 'req-1');
       await next();
     })
-    .route('/', scanRoutes({ storage, signer, broker, now: () => clock, metrics }));
+    .route('/', scanRoutes({ storage, signer, broker, now: () => clock, metrics, config: { merchantRefusals: { perMinute: 6, burst: 5 } } }));
   app.onError((err, c) => {
     if (!(err instanceof AppError)) throw err;
     const body: ErrorBody = { error: { code: err.code, message: err.message, ...err.extra, requestId: c.get('requestId') } };
-    return c.json(body, HTTP_STATUS[err.code] as ContentfulStatusCode);
+    return c.json(body, HTTP_STATUS[err.code] as ContentfulStatusCode, err.headers);
   });
 });
 afterEach(async () => {
@@ -116,5 +116,32 @@ describe('POST /api/scans', () => {
     const res = await post(signer.issue(stranger, storeId, clock, 60).token);
     expect(res.status).toBe(404);
     expect(((await res.json()) as ErrorBody).error).toMatchObject({ code: 'CARD_NOT_FOUND', result: { name: 'CARD_NOT_FOUND', memberId: stranger } });
+  });
+
+  it('holds a merchant that caused a burst of refusals with 429 and Retry-After, deciding and recording nothing', async () => {
+    await storage.cards.topUp(memberId, storeId, 10, T0);
+    const used = qr();
+    expect((await post(used)).status).toBe(200);
+    const before = published.length;
+    // The burst (5): replays of a used QR and junk alike.
+    for (let i = 0; i < 5; i++) expect((await post(i % 2 ? used : 'nonsense')).status).not.toBe(429);
+    const limited = await post(qr());
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('10');
+    expect(((await limited.json()) as ErrorBody).error).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('10 s') });
+    const notices = published.length - before;
+    // A token every 10 s (6 a minute): the merchant's next scan is decided again, and a valid one deducts.
+    clock += 10_000;
+    const next = await post(qr());
+    expect(next.status).toBe(200);
+    expect(published.length - before).toBe(notices + 1);
+  });
+
+  it('never holds a merchant for deductions, nor for retries of an answer already given', async () => {
+    await storage.cards.topUp(memberId, storeId, 20, T0);
+    for (let i = 0; i < 10; i++) expect((await post(qr())).status).toBe(200);
+    const used = qr();
+    await post(used);
+    for (let i = 0; i < 10; i++) expect((await post(used, 'same-key')).status).toBe(409);
   });
 });

@@ -1,6 +1,8 @@
 import { RESULT_CODES, type ScanResponse } from '@scanpush/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { Config } from '../../config.js';
+import { MerchantRefusals } from '../../core/merchant-refusals.js';
 import { processScan, type ScanDeps, type ScanOutcome } from '../../core/scan.js';
 import { AppError } from '../../errors.js';
 import { wallClockMs } from '../../push/broker.js';
@@ -14,7 +16,9 @@ const idempotencyKey = z
   .optional();
 const scanRequest = z.object({ qr: z.string().min(1).max(512) });
 
-export function scanRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'metrics'>) {
+export function scanRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'metrics'> & { config: Pick<Config, 'merchantRefusals'> }) {
+  const { perMinute, burst } = deps.config.merchantRefusals;
+  const refusals = new MerchantRefusals(perMinute, burst);
   const scanDeps: ScanDeps = {
     cards: deps.storage.cards,
     signer: deps.signer,
@@ -26,9 +30,22 @@ export function scanRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' |
   return new Hono<AppEnv>().post('/api/scans', requireMerchant(deps), async (c) => {
     const key = check(idempotencyKey, c.req.header('idempotency-key'));
     const body = await readJson(c, scanRequest);
-    const outcome = await processScan(scanDeps, { qr: body.qr, merchant: c.get('merchant'), idempotencyKey: key ?? null });
+    const merchant = c.get('merchant');
+    const waitMs = refusals.waitMs(merchant.id, deps.now());
+    if (waitMs > 0) {
+      deps.metrics.scansLimited.inc();
+      const seconds = Math.ceil(waitMs / 1000);
+      throw new AppError('RATE_LIMITED', `Too many refused scans from this merchant key: scan again in ${seconds} s`, {}, { 'Retry-After': String(seconds) });
+    }
+    const outcome = await processScan(scanDeps, { qr: body.qr, merchant, idempotencyKey: key ?? null });
+    // A retry's answer was counted the first time.
+    if (isRefusal(outcome) && !(outcome.kind === 'result' && outcome.replayed)) refusals.refused(merchant.id, deps.now());
     return c.json(answer(outcome));
   });
+}
+
+function isRefusal(outcome: ScanOutcome): boolean {
+  return outcome.kind !== 'result' || !outcome.result.ok;
 }
 
 /**
