@@ -48,6 +48,50 @@ describe('deploy/scanpush.env.example', () => {
   });
 });
 
+describe("the README's configuration table", () => {
+  const schemaText = /const schema = z\.object\(\{([\s\S]*?)\n\}\);/.exec(read('apps/server/src/config.ts'))?.[1] ?? '';
+  const variables = [...schemaText.matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]!);
+  const section = read('README.md').split('## Configuration')[1]?.split('\n## ')[0] ?? '';
+  const rows = section
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .map((line) => line.split(' | ').map((cell) => cell.replace(/^\| /, '').replace(/ \|$/, '')));
+  const numeric = rows.flatMap(([names = '', , bounds = '']) => {
+    const m = /^(\d+(?:\.\d+)?)–(\d+(?:\.\d+)?)?$/.exec(bounds);
+    return m ? [{ name: /`([A-Z0-9_]+)`/.exec(names)![1]!, min: Number(m[1]), max: m[2] === undefined ? undefined : Number(m[2]) }] : [];
+  });
+  // Secrets so production-only rules never interfere; timeouts that leave every bound of the others free.
+  const base = { QR_SECRET: 'q'.repeat(48), HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '300000' };
+  const accepts = (name: string, value: number) => {
+    try {
+      loadConfig({ ...base, [name]: String(value) }, () => 'unused');
+      return true;
+    } catch (err) {
+      if (err instanceof ConfigError) return false;
+      throw err;
+    }
+  };
+
+  it('names every variable the server reads', () => {
+    expect(variables.length).toBeGreaterThan(30);
+    const named = new Set(rows.flatMap(([names = '']) => [...names.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1])));
+    expect(variables.filter((v) => !named.has(v))).toEqual([]);
+  });
+
+  it('gives the bounds the server enforces at start', () => {
+    expect(numeric.length).toBeGreaterThan(15);
+    for (const { name, min, max } of numeric) {
+      const step = Number.isInteger(min) ? 1 : 0.01;
+      expect(accepts(name, min), `${name} = ${min}`).toBe(true);
+      if (min - step >= 0) expect(accepts(name, min - step), `${name} = ${min - step}`).toBe(false);
+      if (max !== undefined) {
+        expect(accepts(name, max), `${name} = ${max}`).toBe(true);
+        expect(accepts(name, max + step), `${name} = ${max + step}`).toBe(false);
+      }
+    }
+  });
+});
+
 describe('deploy/scanpush.service', () => {
   it('starts the file the server build writes, from the state directory that holds the database', () => {
     expect(unit).toMatch(/^ExecStart=\S+ \/opt\/scanpush\/apps\/server\/dist\/main\.js$/m);
