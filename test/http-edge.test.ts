@@ -167,6 +167,17 @@ describe('slow clients', () => {
     expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
   });
 
+  it("never cuts a long-poll the server itself holds longer than the request limit", async () => {
+    const srv = await server(limits);
+    const token = await devLogin(srv.url);
+    const headers = { authorization: `Bearer ${token}` };
+    const head = (await (await fetch(`${srv.url}/api/notifications?storeId=2&after=0&wait=0`, { headers })).json()) as { epoch: string; lastSeq: number };
+    const started = Date.now();
+    const res = await fetch(`${srv.url}/api/notifications?storeId=2&epoch=${head.epoch}&after=${head.lastSeq}&wait=3`, { headers });
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
+  });
+
   it('closes an idle keep-alive connection after its limit', async () => {
     const srv = await server(limits);
     const answer = await raw(srv.port, ['GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n']);
