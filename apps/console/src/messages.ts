@@ -32,6 +32,7 @@ const RESULT_SENTENCES: Record<ResultName, string> = {
 type ApiErrorName = (typeof API_ERROR_CODES)[number];
 
 const API_SENTENCES: Record<ApiErrorName, string> = {
+  MALFORMED_REQUEST: '请求不是有效的 HTTP 请求，服务器无法读取。',
   INVALID_JSON: '请求内容格式错误，服务器无法读取。',
   VALIDATION_FAILED: '请求内容不完整或有误。',
   UNSUPPORTED_MEDIA_TYPE: '请求格式不受服务器支持。',
@@ -40,6 +41,9 @@ const API_SENTENCES: Record<ApiErrorName, string> = {
   UNAUTHORIZED: '身份验证失败：密钥或登录无效、已过期或已被停用。',
   FORBIDDEN: '没有权限进行这项操作。',
   NOT_FOUND: '找不到要访问的内容。',
+  METHOD_NOT_ALLOWED: '这个地址不接受这种请求方式。',
+  REQUEST_TIMEOUT: '请求没有及时送达服务器（网络太慢），请重试。',
+  HEADERS_TOO_LARGE: '请求头太大，服务器拒绝处理。',
   IDEMPOTENCY_KEY_REUSED: '请求编号与另一个二维码重复，请重新扫码。',
   WECHAT_LOGIN_FAILED: '微信登录失败。',
   RATE_LIMITED: '操作太频繁，请稍后再试。',

@@ -13,6 +13,7 @@ import type { ConnectionStatus } from '@scanpush/client';
 
 /** What to tell the user for each error code the API answers with, and for no answer at all. */
 export const ERROR_TEXT: Record<Exclude<ApiErrorCode, keyof typeof RESULT_CODES> | 'NETWORK', string> = {
+  MALFORMED_REQUEST: '请求格式有误，请升级小程序后重试',
   INVALID_JSON: '请求格式有误，请升级小程序后重试',
   VALIDATION_FAILED: '请求内容有误，请重试',
   UNSUPPORTED_MEDIA_TYPE: '请求格式有误，请升级小程序后重试',
@@ -21,6 +22,9 @@ export const ERROR_TEXT: Record<Exclude<ApiErrorCode, keyof typeof RESULT_CODES>
   UNAUTHORIZED: '登录已失效，请重新进入',
   FORBIDDEN: '没有权限进行此操作',
   NOT_FOUND: '未找到相关信息',
+  METHOD_NOT_ALLOWED: '请求方式有误，请升级小程序后重试',
+  REQUEST_TIMEOUT: '网络太慢，请求超时，请重试',
+  HEADERS_TOO_LARGE: '请求内容过大',
   IDEMPOTENCY_KEY_REUSED: '扫码请求重复，请重新扫码',
   WECHAT_LOGIN_FAILED: '微信登录失败，请稍后重试',
   RATE_LIMITED: '操作太频繁，请稍后再试',
