@@ -76,6 +76,12 @@ export function createMetrics(sources: {
       registers: [registry],
     }),
     scanResults: new Counter({ name: 'scanpush_scan_results_total', help: 'Scan outcomes by result name', labelNames: ['result'] as const, registers: [registry] }),
+    refusalNoticesRepeated: new Counter({
+      name: 'scanpush_refusal_notices_repeated_total',
+      help: 'Refusals not told to the member again: the same QR was refused for the same reason before',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     scansLimited: new Counter({
       name: 'scanpush_scans_rate_limited_total',
       help: 'Scans answered 429 because their merchant caused too many refusals (MERCHANT_REFUSALS_PER_MINUTE)',

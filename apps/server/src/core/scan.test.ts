@@ -91,4 +91,20 @@ describe('processScan', () => {
     expect(await processScan(deps, { qr: qr(), merchant, idempotencyKey: 'k1' })).toEqual({ kind: 'idempotency-mismatch' });
     expect(published).toHaveLength(1);
   });
+
+  it('answers a refusal told before with that notice, publishing nothing and counting it as repeated', async () => {
+    const repeated: ResultName[] = [];
+    deps = { ...deps, onRepeated: (n) => void repeated.push(n) };
+    const token = qr();
+    await processScan(deps, { qr: token, merchant, idempotencyKey: null });
+    const told = await processScan(deps, { qr: token, merchant, idempotencyKey: null });
+    clock += 1000;
+    const again = await processScan(deps, { qr: token, merchant, idempotencyKey: 'k1' });
+    expect(told).toMatchObject({ kind: 'result', replayed: false, result: { name: 'QR_USED', seq: 2, at: new Date(T0).toISOString() } });
+    expect(again).toEqual(told);
+    expect(published.map((e) => e.entry.seq)).toEqual([1, 2]);
+    expect(outcomes).toEqual(['OK', 'QR_USED', 'QR_USED']);
+    expect(repeated).toEqual(['QR_USED']);
+    expect(await processScan(deps, { qr: token, merchant, idempotencyKey: 'k1' })).toEqual({ ...told, replayed: true });
+  });
 });

@@ -14,8 +14,10 @@ export interface ScanDeps {
   now: () => number;
   /** Wall-clock Unix ms, fractional, stamped on PushEvent.committedAt for commit-to-send latency; `now` by default. */
   preciseNow?: () => number;
-  /** Counts the outcomes decided now (not the replayed ones) for metrics. */
+  /** Counts the outcomes decided now (not the replayed ones) for metrics; repeated refusals included. */
   onOutcome?: (name: ResultName) => void;
+  /** Counts the refusals decided now that the member was not told again (see ScanRecord 'repeated'). */
+  onRepeated?: (name: ResultName) => void;
 }
 
 export interface ScanInput {
@@ -27,8 +29,9 @@ export interface ScanInput {
 /** What a scan came to. Every business outcome is a value; the HTTP edge maps it to a status. */
 export type ScanOutcome =
   /**
-   * A readable QR's outcome (OK or a refusal), recorded in the member's stream. `replayed`: the
-   * Idempotency-Key was used before for this QR, and this is its first answer.
+   * A readable QR's outcome (OK or a refusal), recorded in the member's stream: this scan's entry, or
+   * for a refusal the member was already told for this QR, that earlier notice (its seq and time).
+   * `replayed`: the Idempotency-Key was used before for this QR, and this is its first answer.
    */
   | { kind: 'result'; result: ScanResult; replayed: boolean }
   /** Not a QR this server signed (malformed, forged): recorded nowhere, nobody to tell. */
@@ -41,7 +44,9 @@ export type ScanOutcome =
  * nowhere), then hands everything else to ONE `cards.recordScan` transaction: the idempotency lookup
  * first (so a retry is answered the same whatever the time), then expiry, store, nonce and card are
  * judged by `decideScan`, and the outcome is written to the member's stream. A newly recorded entry is
- * published to the broker after its commit; a replayed one is not (the member was told the first time).
+ * published to the broker after its commit; a replayed one is not (the member was told the first time),
+ * nor is a repeated refusal: a QR refused again for the same reason (anyone with a merchant key can
+ * replay a member's old QR) answers the merchant with the first notice and tells the member nothing new.
  */
 export async function processScan(deps: ScanDeps, input: ScanInput): Promise<ScanOutcome> {
   const at = deps.now();
@@ -70,6 +75,13 @@ export async function processScan(deps: ScanDeps, input: ScanInput): Promise<Sca
       return record;
     case 'replayed':
       return { kind: 'result', result: scanResult(record.entry), replayed: true };
+    case 'repeated': {
+      // Decided now (not an idempotent retry), so `replayed: false`: the edge answers it as any refusal.
+      const result = scanResult(record.entry);
+      deps.onOutcome?.(result.name);
+      deps.onRepeated?.(result.name);
+      return { kind: 'result', result, replayed: false };
+    }
     case 'recorded': {
       deps.broker.publish({ entry: record.entry, committedAt: (deps.preciseNow ?? deps.now)() });
       const result = scanResult(record.entry);

@@ -29,4 +29,9 @@ export const AUDIT_CHECKS: ReadonlyArray<{ what: string; sql: string }> = [
           SELECT DISTINCT o.member_id || '/' || o.store_id FROM outbox o
           WHERE NOT EXISTS (SELECT 1 FROM streams s WHERE s.member_id = o.member_id AND s.store_id = o.store_id)`,
   },
+  {
+    // outbox_refusal_uq promises it; this finds it broken (an index dropped or corrupt, a hand edit).
+    what: 'refusal told twice for one QR',
+    sql: `SELECT o.qr_nonce || '/' || o.code AS row FROM outbox o WHERE o.qr_nonce IS NOT NULL GROUP BY o.qr_nonce, o.code HAVING count(*) > 1`,
+  },
 ];

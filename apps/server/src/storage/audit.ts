@@ -13,6 +13,7 @@ export interface AuditReport {
  * - the engine's own integrity check (pages, indexes) passes;
  * - every card's `remaining` equals the sum of its ledger, and its newest ledger row's `balance_after`;
  * - every deduction has exactly one stream entry, and every entry with a ledger row points at a deduction;
- * - every stream's retained seqs are contiguous and end at its head (none above it, none missing).
+ * - every stream's retained seqs are contiguous and end at its head (none above it, none missing);
+ * - no refusal of one QR (nonce) with one result is in the streams twice.
  */
 export type Audit = () => Promise<AuditReport>;

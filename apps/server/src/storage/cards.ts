@@ -10,7 +10,12 @@ import type { StreamEntry } from './streams.js';
  * - a QR nonce deducts at most once: of N concurrent scans of one QR, one is OK, the others QR_USED;
  * - an (merchant, idempotency key) pair is recorded at most once: of N concurrent scans with one key and
  *   one QR, exactly one is decided, the others replay its answer (`replayed: true`) and write nothing;
- * - a card of K uses scanned N > K times concurrently with distinct QRs answers exactly K OK.
+ * - a card of K uses scanned N > K times concurrently with distinct QRs answers exactly K OK;
+ * - a (QR nonce, refusal) pair is told the member at most once: of N scans of one QR refused for the same
+ *   reason, at once or one after another, one is recorded and the others are `repeated` (nothing written
+ *   but their idempotency records). A readable QR can be replayed by anyone holding a merchant key, so
+ *   this is what keeps refusals from being a way to spam a member. It holds while the first notice is
+ *   retained: once retention pruned it (StreamStore.prune), the same refusal is a new notice.
  * None of these races is ever an error: each loser gets the documented outcome.
  */
 export interface CardStore {
@@ -24,8 +29,9 @@ export interface CardStore {
   /**
    * A scan of a readable QR, in ONE transaction: the idempotency lookup first (before anything about the
    * QR is judged, so a retry is answered the same whatever the time); then the card and the nonce are
-   * read, `decide` gives the outcome, and the deduction (for OK), the member's stream entry (every
-   * outcome) and the idempotency record (when a key is given) are written together.
+   * read, `decide` gives the outcome, and the deduction (for OK), the member's stream entry (OK, and a
+   * refusal the member was not yet told for this QR) and the idempotency record (when a key is given) are
+   * written together. A key whose recorded answer retention has pruned is forgotten, as a pruned key is.
    */
   recordScan(attempt: ScanAttempt, decide: ScanDecision): Promise<ScanRecord>;
 }
@@ -50,5 +56,11 @@ export type ScanRecord =
   | { kind: 'recorded'; entry: StreamEntry }
   /** The key was used before for this QR: the first answer, nothing written. */
   | { kind: 'replayed'; entry: StreamEntry }
+  /**
+   * Decided now: a refusal the member was already told for this QR (same nonce, same result). `entry` is
+   * that earlier notice, which answers the merchant; no entry is written (do not publish), only the
+   * idempotency record when a key is given, pointing at `entry`.
+   */
+  | { kind: 'repeated'; entry: StreamEntry }
   /** The key was used before for another QR. */
   | { kind: 'idempotency-mismatch' };

@@ -26,6 +26,7 @@ export function scanRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' |
     now: deps.now,
     preciseNow: wallClockMs,
     onOutcome: (name) => deps.metrics.scanResults.inc({ result: name }),
+    onRepeated: (name) => deps.metrics.refusalNoticesRepeated.inc({ result: name }),
   };
   return new Hono<AppEnv>().post('/api/scans', requireMerchant(deps), async (c) => {
     const key = check(idempotencyKey, c.req.header('idempotency-key'));

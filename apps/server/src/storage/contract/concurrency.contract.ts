@@ -14,11 +14,11 @@ async function allAtOnce(calls: Array<() => Promise<ScanRecord>>): Promise<ScanR
   return settled.map((s) => (s as PromiseFulfilledResult<ScanRecord>).value);
 }
 
-/** Result names of recorded scans, counted. */
+/** Records counted by kind and, where they have an entry, its result code. */
 function verdicts(records: ScanRecord[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const r of records) {
-    const key = r.kind === 'recorded' ? `recorded ${r.entry.code}` : r.kind;
+    const key = r.kind === 'recorded' || r.kind === 'repeated' ? `${r.kind} ${r.entry.code}` : r.kind;
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
@@ -28,26 +28,56 @@ export function concurrencyContract(open: OpenStorage): void {
   describe('concurrent scans', () => {
     const db = useFreshStorage(open);
 
-    it(`of one QR, ${N} at once: exactly one deducts, every other is told QR_USED`, async () => {
+    it(`of one QR, ${N} at once: exactly one deducts, every other is answered QR_USED, told the member once`, async () => {
       const { storage } = db();
       const w = await makeWorld(storage, 10);
       const attempt = scanOf(w);
       const records = await allAtOnce(Array.from({ length: N }, () => () => storage.cards.recordScan(attempt, decideScan)));
-      expect(verdicts(records)).toEqual({ [`recorded ${RESULT_CODES.OK.code}`]: 1, [`recorded ${RESULT_CODES.QR_USED.code}`]: N - 1 });
+      const used = RESULT_CODES.QR_USED.code;
+      expect(verdicts(records)).toEqual({ [`recorded ${RESULT_CODES.OK.code}`]: 1, [`recorded ${used}`]: 1, [`repeated ${used}`]: N - 2 });
       expect((await storage.cards.getCard(w.memberId, w.storeId))?.remaining).toBe(9);
-      // Every outcome is in the stream once, without gaps.
-      const seqs = records.map((r) => (r.kind === 'recorded' ? r.entry.seq : 0)).sort((a, b) => a - b);
-      expect(seqs).toEqual(Array.from({ length: N }, (_, i) => i + 1));
-      expect(await storage.streams.head(w.memberId, w.storeId)).toBe(N);
+      // Two entries, without gaps: the deduction and the one notice every repeat is answered with.
+      const entries = await storage.streams.read(w.memberId, w.storeId, 0, N);
+      expect(entries.map((e) => [e.seq, e.code])).toEqual([[1, RESULT_CODES.OK.code], [2, used]]);
+      for (const r of records) if (r.kind === 'repeated') expect(r.entry).toEqual(entries[1]);
+      expect(await storage.streams.head(w.memberId, w.storeId)).toBe(2);
     });
 
-    it(`of one QR on a card of ONE use, ${N} at once: one deducts, every other is told QR_USED (not NO_USES_LEFT)`, async () => {
+    it(`of one QR on a card of ONE use, ${N} at once: one deducts, every other is answered QR_USED (not NO_USES_LEFT)`, async () => {
       // The losers must judge the QR by what the winner committed: its nonce used, not merely the card empty.
       const { storage } = db();
       const w = await makeWorld(storage, 1);
       const attempt = scanOf(w);
       const records = await allAtOnce(Array.from({ length: N }, () => () => storage.cards.recordScan(attempt, decideScan)));
-      expect(verdicts(records)).toEqual({ [`recorded ${RESULT_CODES.OK.code}`]: 1, [`recorded ${RESULT_CODES.QR_USED.code}`]: N - 1 });
+      const used = RESULT_CODES.QR_USED.code;
+      expect(verdicts(records)).toEqual({ [`recorded ${RESULT_CODES.OK.code}`]: 1, [`recorded ${used}`]: 1, [`repeated ${used}`]: N - 2 });
+    });
+
+    it(`of one QR of a member with no card there, ${N} at once: one notice, every other answered with it`, async () => {
+      // No card row to lock: only the unique (qr_nonce, code) can make the racing refusals take turns.
+      const { storage } = db();
+      const w = await makeWorld(storage, null);
+      const attempt = scanOf(w);
+      const records = await allAtOnce(Array.from({ length: N }, () => () => storage.cards.recordScan(attempt, decideScan)));
+      const code = RESULT_CODES.CARD_NOT_FOUND.code;
+      expect(verdicts(records)).toEqual({ [`recorded ${code}`]: 1, [`repeated ${code}`]: N - 1 });
+      const entries = await storage.streams.read(w.memberId, w.storeId, 0, N);
+      expect(entries).toHaveLength(1);
+      for (const r of records) expect(r).toMatchObject({ entry: entries[0] });
+      expect(await storage.streams.head(w.memberId, w.storeId)).toBe(1);
+    });
+
+    it(`of one QR at another store, ${N} at once with their own keys: one notice, and every key replays it`, async () => {
+      const { storage } = db();
+      const w = await makeWorld(storage, 5);
+      const attempt = (i: number) => ({ ...scanOf(w), nonce: 'replayed-qr', merchantId: w.otherMerchant.id, merchantStoreId: w.otherStoreId, idempotencyKey: `k${i}` });
+      const records = await allAtOnce(Array.from({ length: N }, (_, i) => () => storage.cards.recordScan(attempt(i), decideScan)));
+      const code = RESULT_CODES.QR_WRONG_STORE.code;
+      expect(verdicts(records)).toEqual({ [`recorded ${code}`]: 1, [`repeated ${code}`]: N - 1 });
+      const [entry] = await storage.streams.read(w.memberId, w.storeId, 0, N);
+      const retries = await allAtOnce(Array.from({ length: N }, (_, i) => () => storage.cards.recordScan({ ...attempt(i), expired: true }, decideScan)));
+      expect(retries).toEqual(Array.from({ length: N }, () => ({ kind: 'replayed', entry })));
+      expect(await storage.streams.head(w.memberId, w.storeId)).toBe(1);
     });
 
     it(`of one idempotency key and QR, ${N} at once: one is recorded, every other replays its entry`, async () => {

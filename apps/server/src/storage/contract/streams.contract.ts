@@ -117,6 +117,28 @@ export function streamsContract(open: OpenStorage): void {
       const retry = await storage.cards.recordScan({ ...attempt, at: T0 }, decideScan);
       expect(retry).toMatchObject({ kind: 'recorded', entry: { seq: 2, code: 2 } });
     });
+
+    it('tells a refusal again once retention pruned its notice, and forgets a key that pointed at it', async () => {
+      const { storage } = db();
+      const w = await makeWorld(storage, 5);
+      const day = 24 * 3600_000;
+      const elsewhere = { merchantId: w.otherMerchant.id, merchantStoreId: w.otherStoreId };
+      const attempt = scanOf(w, { ...elsewhere, at: T0 - 8 * day });
+      const told = await storage.cards.recordScan(attempt, decideScan);
+      expect(told).toMatchObject({ kind: 'recorded', entry: { seq: 1 } });
+      // A repeat with a key, younger than the notice it is answered with: its record outlives that notice.
+      const keyed = { ...attempt, idempotencyKey: 'late-key', at: T0 - 6 * day };
+      expect(await storage.cards.recordScan(keyed, decideScan)).toEqual({ kind: 'repeated', entry: told.kind === 'recorded' && told.entry });
+      await storage.streams.prune(T0 - 7 * day);
+      expect(await storage.streams.firstSeq(w.memberId, w.storeId)).toBeUndefined();
+      // The key's answer is gone: the retry is decided anew, as after the key's own retention, and told.
+      const retry = await storage.cards.recordScan({ ...keyed, at: T0 }, decideScan);
+      expect(retry).toMatchObject({ kind: 'recorded', entry: { seq: 2, code: 5, createdAt: T0 } });
+      const entry = retry.kind === 'recorded' ? retry.entry : undefined;
+      expect(await storage.cards.recordScan({ ...keyed, at: T0 + 1 }, decideScan)).toEqual({ kind: 'replayed', entry });
+      expect(await storage.cards.recordScan(scanOf(w, { ...elsewhere, nonce: attempt.nonce, at: T0 + 2 }), decideScan)).toEqual({ kind: 'repeated', entry });
+      expect((await storage.audit()).problems).toEqual([]);
+    });
   });
 
   describe('epoch', () => {

@@ -31,9 +31,10 @@ const NEXT_SEQ = `
            ON CONFLICT (member_id, store_id) DO UPDATE SET last_seq = streams.last_seq + 1 RETURNING last_seq)`;
 
 // $1 member, $2 store, $3 merchant, $4 nonce, $5 key (nullable), $6 at, $7 code, $8 remaining (refusals)
-const KEY_RECORD = `
+// The key's record names the entry that answered (`from`: the one written, or an earlier notice).
+const keyRecord = (from: string) => `
   keyed AS (INSERT INTO idempotency (merchant_id, key, qr_nonce, member_id, store_id, seq, created_at)
-          SELECT $3, $5::text, $4, $1, $2, seq, $6 FROM entry WHERE $5::text IS NOT NULL)`;
+          SELECT $3, $5::text, $4, "memberId", "storeId", seq, $6 FROM ${from} WHERE $5::text IS NOT NULL)`;
 
 /** A deduction: the use taken, its ledger row, the stream entry and the key's record, in one statement. */
 const DEDUCT = `
@@ -45,17 +46,28 @@ const DEDUCT = `
   entry AS (INSERT INTO outbox (member_id, store_id, seq, code, remaining, ledger_id, created_at)
             SELECT $1, $2, head.last_seq, $7, deduction.balance_after, deduction.id, $6 FROM head, deduction
             RETURNING ${ENTRY_COLUMNS}),
-  ${KEY_RECORD}
+  ${keyRecord('entry')}
   SELECT * FROM entry`;
 
-/** A refusal: only the stream entry (and the key's record). */
+/**
+ * A refusal: the stream entry, unless the member was told this refusal of this QR already (`told`, then
+ * no seq is taken and nothing is written but the key's record, which names the earlier notice); answers
+ * the one entry with `repeated`. Two scans refusing one QR at once both find nothing told: the second's
+ * insert waits on the first's and fails on outbox_refusal_uq once it commits, and its transaction, run
+ * again (pool.ts), finds the notice. No card row serialises them when there is no card (CARD_NOT_FOUND):
+ * the index does. Retention prunes notices like any entry: after REPLAY_RETENTION_HOURS the same refusal
+ * of a QR is told again, which is fine (the QR is long over; the member hears it once per retention).
+ */
 const REFUSE = `
-  WITH ${NEXT_SEQ},
-  entry AS (INSERT INTO outbox (member_id, store_id, seq, code, remaining, ledger_id, created_at)
-            SELECT $1, $2, head.last_seq, $7, $8::int, NULL, $6 FROM head
+  WITH told AS (SELECT ${ENTRY_COLUMNS} FROM outbox WHERE qr_nonce = $4 AND code = $7),
+  head AS (INSERT INTO streams (member_id, store_id, last_seq) SELECT $1, $2, 1 WHERE NOT EXISTS (SELECT 1 FROM told)
+           ON CONFLICT (member_id, store_id) DO UPDATE SET last_seq = streams.last_seq + 1 RETURNING last_seq),
+  entry AS (INSERT INTO outbox (member_id, store_id, seq, code, remaining, ledger_id, created_at, qr_nonce)
+            SELECT $1, $2, head.last_seq, $7, $8::int, NULL, $6, $4 FROM head
             RETURNING ${ENTRY_COLUMNS}),
-  ${KEY_RECORD}
-  SELECT * FROM entry`;
+  answer AS (SELECT *, false AS repeated FROM entry UNION ALL SELECT *, true AS repeated FROM told),
+  ${keyRecord('answer')}
+  SELECT * FROM answer`;
 
 /** The scan's statements, for the driver measurement (apps/bench/src/pg-drivers.ts) to run the real ones. */
 export const SCAN_STATEMENTS = { facts: FACTS, deduct: DEDUCT } as const;
@@ -76,10 +88,11 @@ interface Facts {
  * the decision between them is core/scan-decision.ts, in this process. The contract's
  * guarantees rest on the schema and the row locks, whatever the number of nodes: the card row is locked
  * before anything is judged; `remaining >= 0` is a CHECK and the UPDATE takes a use only if one is left;
- * the unique nonce, the unique (merchant, key) and the unique (member, store, seq) reject a second write,
- * and the transaction that loses such a race is run again (pool.ts `transaction`), where it sees the
- * winner's rows: QR_USED, or the winner's answer replayed. Locks are always taken card first, then the
- * stream's head, so two scans never wait on each other in a cycle.
+ * the unique nonce, the unique (qr_nonce, code) of refusals, the unique (merchant, key) and the unique
+ * (member, store, seq) reject a second write, and the transaction that loses such a race is run again
+ * (pool.ts `transaction`), where it sees the winner's rows: QR_USED, the winner's notice repeated, or the
+ * winner's answer replayed. Locks are always taken card first, then the stream's head, so two scans never
+ * wait on each other in a cycle.
  */
 export function createPostgresCards(pool: pg.Pool, epoch: string): CardStore {
   const card = async (client: pg.Pool | pg.PoolClient, memberId: number, storeId: number) =>
@@ -107,9 +120,19 @@ export function createPostgresCards(pool: pg.Pool, epoch: string): CardStore {
           facts.priorSeq,
         ])
       ).rows[0];
-      // Retention prunes a record before its entry (StreamStore.prune), so this is a broken database.
-      if (!row) throw new Error(`idempotency record of merchant ${attempt.merchantId} names a missing stream entry`);
-      return { kind: 'replayed', entry: { ...row, epoch } };
+      if (row) return { kind: 'replayed', entry: { ...row, epoch } };
+      // The record of a repeated refusal points at an older notice, which retention may prune first: the
+      // key is forgotten, as a pruned one is (see cards-sqlite.ts). A seq beyond the head is a broken database.
+      const head = (
+        await client.query<{ lastSeq: number }>('SELECT last_seq AS "lastSeq" FROM streams WHERE member_id = $1 AND store_id = $2', [
+          facts.priorMember,
+          facts.priorStore,
+        ])
+      ).rows[0];
+      if (facts.priorSeq! > (head?.lastSeq ?? 0)) {
+        throw new Error(`idempotency record of merchant ${attempt.merchantId} names a missing stream entry`);
+      }
+      await client.query('DELETE FROM idempotency WHERE merchant_id = $1 AND key = $2', [attempt.merchantId, key]);
     }
     const verdict = decide({
       expired: attempt.expired,
@@ -119,12 +142,15 @@ export function createPostgresCards(pool: pg.Pool, epoch: string): CardStore {
     });
     const code = RESULT_CODES[verdict].code;
     const params = [memberId, storeId, attempt.merchantId, nonce, key, attempt.at, code];
-    const row =
-      verdict === 'OK'
-        ? (await client.query<EntryRow>({ name: 'scan-deduct', text: DEDUCT, values: params })).rows[0]
-        : (await client.query<EntryRow>({ name: 'scan-refuse', text: REFUSE, values: [...params, verdict === 'NO_USES_LEFT' ? facts.remaining : null] })).rows[0];
-    if (!row) throw new Error(`decideScan answered OK for card (${memberId}, ${storeId}) with no use left`);
-    return { kind: 'recorded', entry: { ...row, epoch } };
+    if (verdict === 'OK') {
+      const row = (await client.query<EntryRow>({ name: 'scan-deduct', text: DEDUCT, values: params })).rows[0];
+      if (!row) throw new Error(`decideScan answered OK for card (${memberId}, ${storeId}) with no use left`);
+      return { kind: 'recorded', entry: { ...row, epoch } };
+    }
+    const values = [...params, verdict === 'NO_USES_LEFT' ? facts.remaining : null];
+    const answer = (await client.query<EntryRow & { repeated: boolean }>({ name: 'scan-refuse', text: REFUSE, values })).rows[0]!;
+    const { repeated, ...row } = answer;
+    return { kind: repeated ? 'repeated' : 'recorded', entry: { ...row, epoch } };
   }
 
   return {

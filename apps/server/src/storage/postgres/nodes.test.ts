@@ -78,14 +78,16 @@ describe('several nodes on one PostgreSQL', () => {
       ...distinct.map((attempt, i) => (i % 2 ? a : b).cards.recordScan(attempt, decideScan)),
     ];
     const records = await Promise.all(calls);
-    const codes = records.map((r) => (r.kind === 'recorded' ? r.entry.code : -1));
+    const codes = records.map((r) => (r.kind === 'recorded' || r.kind === 'repeated' ? r.entry.code : -1));
     const ok = codes.filter((c) => c === RESULT_CODES.OK.code).length;
     // 12 uses: the one QR scanned ten times deducts once, so 11 of the 20 distinct ones deduct.
     expect(ok).toBe(12);
     expect(codes.filter((c) => c === RESULT_CODES.QR_USED.code)).toHaveLength(9);
     expect(codes.filter((c) => c === RESULT_CODES.NO_USES_LEFT.code)).toHaveLength(9);
-    const seqs = records.map((r) => (r.kind === 'recorded' ? r.entry.seq : 0)).sort((x, y) => x - y);
-    expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    // The nine QR_USED answers are one notice: 12 deductions, 1 + 9 refusals in the stream.
+    expect(records.filter((r) => r.kind === 'repeated')).toHaveLength(8);
+    const seqs = records.flatMap((r) => (r.kind === 'recorded' ? [r.entry.seq] : [])).sort((x, y) => x - y);
+    expect(seqs).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
     expect((await b.cards.getCard(w.memberId, w.storeId))?.remaining).toBe(0);
     expect((await a.audit()).problems).toEqual([]);
   });
@@ -99,8 +101,26 @@ describe('several nodes on one PostgreSQL', () => {
       const w = await makeWorld(a, 1);
       const attempt = scanOf(w);
       const records = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).cards.recordScan(attempt, decideScan)));
-      const codes = records.map((r) => (r.kind === 'recorded' ? r.entry.code : -1)).sort((x, y) => x - y);
+      const codes = records.map((r) => (r.kind === 'recorded' || r.kind === 'repeated' ? r.entry.code : -1)).sort((x, y) => x - y);
       expect(codes).toEqual([RESULT_CODES.OK.code, ...Array.from({ length: 11 }, () => RESULT_CODES.QR_USED.code)]);
+      expect(records.filter((r) => r.kind === 'recorded')).toHaveLength(2);
+    }
+    expect((await a.audit()).problems).toEqual([]);
+  });
+
+  it('one QR of a member with no card there, refused on two nodes at once: one notice, every other answered with it', async () => {
+    // No card row to lock: the unique (qr_nonce, code) makes the losers fail, run again and find the notice.
+    const db = await database();
+    const [a, b] = [await node(db.url), await node(db.url)];
+    for (let round = 0; round < 3; round++) {
+      const w = await makeWorld(a, null);
+      const attempt = scanOf(w);
+      const records = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).cards.recordScan(attempt, decideScan)));
+      const recorded = records.filter((r) => r.kind === 'recorded');
+      expect(recorded).toHaveLength(1);
+      expect(records.filter((r) => r.kind === 'repeated')).toHaveLength(11);
+      for (const r of records) expect(r).toMatchObject({ entry: { ...recorded[0]!.entry, code: RESULT_CODES.CARD_NOT_FOUND.code } });
+      expect(await b.streams.head(w.memberId, w.storeId)).toBe(1);
     }
     expect((await a.audit()).problems).toEqual([]);
   });

@@ -97,10 +97,15 @@ export const outbox = pgTable(
     createdAt: ms('created_at').notNull(),
     /** Set once a text-dialect socket has received it. */
     deliveredAt: ms('delivered_at'),
+    /** The refused QR's nonce (see the SQLite schema); null for deductions and older entries. */
+    qrNonce: text('qr_nonce'),
   },
   (t) => [
     uniqueIndex('outbox_stream_seq_uq').on(t.memberId, t.storeId, t.seq),
     uniqueIndex('outbox_ledger_uq').on(t.ledgerId),
+    // One notice per QR and refusal; also what serialises two nodes refusing one QR at once (the loser's
+    // insert fails, its transaction runs again and finds the winner's notice).
+    uniqueIndex('outbox_refusal_uq').on(t.qrNonce, t.code).where(sql`${t.qrNonce} IS NOT NULL`),
     index('outbox_undelivered_idx').on(t.memberId, t.storeId, t.seq).where(sql`${t.deliveredAt} IS NULL`),
     // Several nodes commit out of id order, so what is recent is found by time: the broker's fallback
     // (StreamStore.recent) and retention read this.

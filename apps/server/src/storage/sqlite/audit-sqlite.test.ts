@@ -44,6 +44,11 @@ describe('SQLite audit', () => {
     ["DELETE FROM outbox WHERE seq = 2", /^deduction without exactly one stream entry: \d+$/],
     ['UPDATE outbox SET ledger_id = 999 WHERE seq = 3', /stream entry pointing at no deduction: \d+\/\d+#3/],
     ['UPDATE streams SET last_seq = last_seq + 1', /^stream whose retained seqs are not contiguous up to its head: \d+\/\d+$/],
+    [
+      `DROP INDEX outbox_refusal_uq;
+       INSERT INTO outbox (member_id, store_id, seq, code, created_at, qr_nonce) VALUES (1, 1, 100, 2, 0, 'n'), (1, 1, 101, 2, 0, 'n')`,
+      /^refusal told twice for one QR: n\/2$/,
+    ],
   ])('finds %s', async (sql, problem) => {
     const problems = await breakWith(sql);
     expect(problems.some((p) => problem.test(p)), problems.join('\n')).toBe(true);

@@ -11,8 +11,9 @@ const CARD_COLUMNS = 'c.member_id AS memberId, c.store_id AS storeId, s.name AS 
  * The SQLite cards, ledger and scans. Every write goes through the group commit (its own savepoint in a
  * transaction shared with the other writes of the event-loop turn); the contract's guarantees rest on
  * the schema as well as on SQLite's single writer: `cards.remaining >= 0` is a CHECK, a nonce deducts
- * once by the unique `ledger.qr_nonce`, a key is recorded once by the unique (merchant, key) of
- * `idempotency`, and a seq is issued once by the unique (member, store, seq) of `outbox`.
+ * once by the unique `ledger.qr_nonce`, a refusal is told once by the unique (qr_nonce, code) of
+ * `outbox`, a key is recorded once by the unique (merchant, key) of `idempotency`, and a seq is issued
+ * once by the unique (member, store, seq) of `outbox`.
  */
 export function createSqliteCards(client: Database.Database, writes: GroupCommit, streams: StreamWriter): CardStore {
   const q = {
@@ -56,6 +57,7 @@ export function createSqliteCards(client: Database.Database, writes: GroupCommit
     recordKey: client.prepare<[number, string, string, number, number, number, number]>(
       'INSERT INTO idempotency (merchant_id, key, qr_nonce, member_id, store_id, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
+    forgetKey: client.prepare<[number, string]>('DELETE FROM idempotency WHERE merchant_id = ? AND key = ?'),
   };
 
   /** The scan's reads and writes; runs inside one write of the group commit, so all or nothing of it commits. */
@@ -66,9 +68,14 @@ export function createSqliteCards(client: Database.Database, writes: GroupCommit
       if (prior) {
         if (prior.nonce !== attempt.nonce) return { kind: 'idempotency-mismatch' };
         const entry = streams.entry(prior.memberId, prior.storeId, prior.seq);
-        // Retention prunes a record before its entry (StreamStore.prune), so this is a broken database.
-        if (!entry) throw new Error(`idempotency record of merchant ${attempt.merchantId} names a missing stream entry`);
-        return { kind: 'replayed', entry };
+        if (entry) return { kind: 'replayed', entry };
+        // Retention prunes a record before its entry when both are of one scan, but the record of a
+        // repeated refusal points at an older notice, which may go first: its answer is past retention,
+        // so the key is forgotten, as a pruned one is. A seq beyond the head is a broken database.
+        if (prior.seq > streams.head(prior.memberId, prior.storeId)) {
+          throw new Error(`idempotency record of merchant ${attempt.merchantId} names a missing stream entry`);
+        }
+        q.forgetKey.run(attempt.merchantId, key);
       }
     }
     const facts = q.facts.get(memberId, storeId, attempt.nonce) as { remaining: number | null; nonceUsed: 0 | 1 };
@@ -86,9 +93,16 @@ export function createSqliteCards(client: Database.Database, writes: GroupCommit
       remaining = after;
       ledgerId = Number(q.insertDeduction.run(memberId, storeId, after, attempt.merchantId, attempt.nonce, attempt.at).lastInsertRowid);
     }
-    const entry = streams.append({ memberId, storeId, code: codeOf(verdict), remaining, ledgerId, createdAt: attempt.at });
-    if (key !== null) q.recordKey.run(attempt.merchantId, key, attempt.nonce, memberId, storeId, entry.seq, attempt.at);
-    return { kind: 'recorded', entry };
+    const code = codeOf(verdict);
+    // A refusal the member was told already for this QR is not told again (replaying a QR must not spam
+    // the member); the merchant is answered with that notice. SQLite's single writer makes this read and
+    // the append below one step; the unique (qr_nonce, code) stands behind it. Once retention pruned the
+    // notice, the same refusal is told again: fine, the QR is long over by then.
+    const refusalOf = verdict === 'OK' ? null : attempt.nonce;
+    const told = refusalOf === null ? undefined : streams.refusal(refusalOf, code);
+    const entry = told ?? streams.append({ memberId, storeId, code, remaining, ledgerId, createdAt: attempt.at }, refusalOf);
+    if (key !== null) q.recordKey.run(attempt.merchantId, key, attempt.nonce, entry.memberId, entry.storeId, entry.seq, attempt.at);
+    return { kind: told ? 'repeated' : 'recorded', entry };
   }
 
   return {

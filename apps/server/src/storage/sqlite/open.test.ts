@@ -83,6 +83,30 @@ describe('the streams migration (0003)', () => {
   });
 });
 
+describe('the refusal nonce migration (0004)', () => {
+  it('keeps the entries, which name no nonce, and makes (qr_nonce, code) unique where a nonce is named', () => {
+    const path = join(tempDir(), 'old.db');
+    const old = new Database(path);
+    migrate(drizzle(old), { migrationsFolder: migrationsUpTo(tempDir(), '0003_streams_epoch_idempotency') });
+    old.exec(`
+      INSERT INTO streams (member_id, store_id, last_seq) VALUES (7, 1, 2);
+      INSERT INTO outbox (member_id, store_id, seq, code, remaining, ledger_id, created_at) VALUES (7, 1, 1, 2, NULL, NULL, 10), (7, 1, 2, 2, NULL, NULL, 20);
+    `);
+    old.close();
+
+    const db = openSqlite(path);
+    expect(db.prepare('SELECT seq, qr_nonce AS nonce FROM outbox ORDER BY seq').all()).toEqual([
+      { seq: 1, nonce: null },
+      { seq: 2, nonce: null },
+    ]);
+    const insert = db.prepare("INSERT INTO outbox (member_id, store_id, seq, code, created_at, qr_nonce) VALUES (7, 1, ?, ?, 30, 'n')");
+    insert.run(3, 2);
+    insert.run(4, 1); // the same QR, another result
+    expect(() => insert.run(5, 2)).toThrow(/UNIQUE constraint failed: outbox\.qr_nonce, outbox\.code/);
+    db.close();
+  });
+});
+
 /** A copy of the committed migrations folder whose journal ends at `lastTag`. */
 function migrationsUpTo(dir: string, lastTag: string): string {
   const source = join(import.meta.dirname, '../../../drizzle');

@@ -80,8 +80,9 @@ export const ledger = sqliteTable(
 
 /**
  * The members' streams, one per (member, store): what the member is told at that store, `seq` 1, 2, 3, …
- * per stream. Deductions point at their ledger row (exactly one entry per deduction). (The table keeps
- * its first name, outbox.)
+ * per stream. Deductions point at their ledger row (exactly one entry per deduction); refusals name their
+ * QR nonce, unique with the code, so a QR refused again for the same reason is not told again (a replayed
+ * QR must not be a way to spam a member). (The table keeps its first name, outbox.)
  */
 export const outbox = sqliteTable(
   'outbox',
@@ -96,10 +97,14 @@ export const outbox = sqliteTable(
     createdAt: integer('created_at').notNull(),
     /** Set once a text-dialect socket has received it (the text dialect has no resume). */
     deliveredAt: integer('delivered_at'),
+    /** The refused QR's nonce; null for deductions (the ledger holds theirs) and for entries older than the column. */
+    qrNonce: text('qr_nonce'),
   },
   (t) => [
     uniqueIndex('outbox_stream_seq_uq').on(t.memberId, t.storeId, t.seq),
     uniqueIndex('outbox_ledger_uq').on(t.ledgerId),
+    // One notice per QR and refusal. Partial: deductions and older entries carry no nonce.
+    uniqueIndex('outbox_refusal_uq').on(t.qrNonce, t.code).where(sql`${t.qrNonce} IS NOT NULL`),
     // Small by design: rows leave it as soon as any socket received them.
     index('outbox_undelivered_idx').on(t.memberId, t.storeId, t.seq).where(sql`${t.deliveredAt} IS NULL`),
   ],

@@ -12,9 +12,16 @@ type EntryRow = Omit<StreamEntry, 'epoch'>;
 
 /** Appends to the streams and reads single entries, inside a write the caller runs (recordScan's). */
 export interface StreamWriter {
-  /** Takes the stream's next seq and writes the entry under it. Synchronous: call inside a transaction. */
-  append(entry: Omit<EntryRow, 'seq'>): StreamEntry;
+  /**
+   * Takes the stream's next seq and writes the entry under it; `qrNonce` names a refusal's QR (unique with
+   * the code, see `refusal`), null for a deduction. Synchronous: call inside a transaction.
+   */
+  append(entry: Omit<EntryRow, 'seq'>, qrNonce: string | null): StreamEntry;
   entry(memberId: number, storeId: number, seq: number): StreamEntry | undefined;
+  /** The retained notice of the QR `nonce` refused with `code`, if the member was told it. */
+  refusal(nonce: string, code: number): StreamEntry | undefined;
+  /** The stream's head, 0 before its first entry. */
+  head(memberId: number, storeId: number): number;
 }
 
 export function createStreamWriter(client: Database.Database, epoch: string): StreamWriter {
@@ -26,21 +33,31 @@ export function createStreamWriter(client: Database.Database, epoch: string): St
        ON CONFLICT (member_id, store_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`,
     )
     .pluck();
-  const insert = client.prepare<[number, number, number, number, number | null, number | null, number]>(
-    'INSERT INTO outbox (member_id, store_id, seq, code, remaining, ledger_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  const insert = client.prepare<[number, number, number, number, number | null, number | null, number, string | null]>(
+    'INSERT INTO outbox (member_id, store_id, seq, code, remaining, ledger_id, created_at, qr_nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const bySeq = client.prepare<[number, number, number], EntryRow>(
     `SELECT ${ENTRY_COLUMNS} FROM outbox WHERE member_id = ? AND store_id = ? AND seq = ?`,
   );
+  // The partial unique index outbox_refusal_uq answers this (its WHERE is implied by `qr_nonce = ?`).
+  const byRefusal = client.prepare<[string, number], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM outbox WHERE qr_nonce = ? AND code = ?`);
+  const head = client.prepare<[number, number], number>('SELECT last_seq FROM streams WHERE member_id = ? AND store_id = ?').pluck();
   return {
-    append(entry) {
+    append(entry, qrNonce) {
       const seq = nextSeq.get(entry.memberId, entry.storeId) as number;
-      insert.run(entry.memberId, entry.storeId, seq, entry.code, entry.remaining, entry.ledgerId, entry.createdAt);
+      insert.run(entry.memberId, entry.storeId, seq, entry.code, entry.remaining, entry.ledgerId, entry.createdAt, qrNonce);
       return { ...entry, seq, epoch };
     },
     entry(memberId, storeId, seq) {
       const row = bySeq.get(memberId, storeId, seq);
       return row && { ...row, epoch };
+    },
+    refusal(nonce, code) {
+      const row = byRefusal.get(nonce, code);
+      return row && { ...row, epoch };
+    },
+    head(memberId, storeId) {
+      return head.get(memberId, storeId) ?? 0;
     },
   };
 }
