@@ -20,7 +20,7 @@ function app(env: Record<string, string>, dir = dist): Hono<AppEnv> {
   const config = loadConfig({ QR_SECRET: 'x'.repeat(32), ...env }, () => 'unused');
   const hono = new Hono<AppEnv>().route('/', consoleRoutes({ config }, dir));
   // As the real app does: AppError's code picks the status.
-  hono.onError((err) => new Response(err instanceof AppError ? err.code : 'bug', { status: err instanceof AppError ? HTTP_STATUS[err.code] : 500 }));
+  hono.onError((err) => new Response(err instanceof AppError ? `${err.code}: ${err.message}` : 'bug', { status: err instanceof AppError ? HTTP_STATUS[err.code] : 500 }));
   return hono;
 }
 
@@ -56,11 +56,10 @@ describe('console routes', () => {
     expect(res.headers.get('content-security-policy')).toContain("connect-src 'self';");
   });
 
-  it('says how to build the console when it was not built', async () => {
+  it('says how to build the console when it was not built, in the one error shape', async () => {
     const res = await app({}, join(dist, 'nowhere')).request('/');
     expect(res.status).toBe(503);
-    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    expect(await res.text()).toMatch(/console is not built[\s\S]*pnpm@12\.4\.2 build/);
+    expect(await res.text()).toMatch(/^UNAVAILABLE: The scanpush console is not built: run `npx -y pnpm@12\.4\.2 build`/);
   });
 
   it('is off by default in production and on when CONSOLE says so', async () => {

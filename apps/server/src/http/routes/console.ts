@@ -41,7 +41,7 @@ export function consoleRoutes(deps: Pick<AppDeps, 'config'>, distDir = CONSOLE_D
   return routes
     .get('/', async (c) => {
       const page = await readOptional(join(distDir, 'index.html'));
-      if (!page) return notBuilt(c, distDir);
+      if (!page) notBuilt(distDir);
       return c.body(page, 200, { ...COMMON_HEADERS, 'content-type': CONTENT_TYPES['.html']!, 'content-security-policy': policy(c) });
     })
     .get('/console/:file', async (c) => {
@@ -73,12 +73,12 @@ function policy(c: Context<AppEnv>): string {
   ].join('; ');
 }
 
-function notBuilt(c: Context<AppEnv>, distDir: string): Response {
-  const text =
-    'The scanpush console is not built.\n\n' +
-    'Run `npx -y pnpm@12.4.2 build` in the repository (or `npx -y pnpm@12.4.2 --filter @scanpush/console build`),\n' +
-    `then reload this page. Looked for ${join(distDir, 'index.html')}.\n`;
-  return c.body(text, 503, { ...COMMON_HEADERS, 'content-type': CONTENT_TYPES['.txt']! });
+/** In the one error shape like every other refusal; the message says what to run. */
+function notBuilt(distDir: string): never {
+  throw new AppError(
+    'UNAVAILABLE',
+    `The scanpush console is not built: run \`npx -y pnpm@12.4.2 build\` in the repository, then reload (looked for ${join(distDir, 'index.html')})`,
+  );
 }
 
 async function readOptional(path: string): Promise<Uint8Array<ArrayBuffer> | undefined> {
