@@ -122,6 +122,25 @@ describe('the socket edge', () => {
     expect(answer.headers['x-request-id']).toBe('trace-7');
   });
 
+  it('survives a frame whose type cannot be turned into text, closing that socket only with 4000', async () => {
+    const srv = await server();
+    const token = await devLogin(srv.url);
+    const ws = new WebSocket(`${srv.wsUrl}/webSocket/17/2`, ['scanpush.v2'], { headers: { authorization: `Bearer ${token}` } });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    // String() of this throws; it once ended the server process.
+    ws.send('{"type":{"toString":0}}');
+    expect(await closed).toBe(CLOSE_CODES.BAD_FRAME.code);
+    expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
+  });
+
+  it('answers an upgrade whose target is no path with 400, not 500', async () => {
+    const srv = await server();
+    const answer = await raw(srv.port, ['GET // HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n']);
+    expect(answer.status).toBe(400);
+    expectErrorShape(answer, 'VALIDATION_FAILED');
+  });
+
   it('closes a socket that sends a frame over 4 KiB with 1009 and the catalog reason', async () => {
     const srv = await server();
     const token = await devLogin(srv.url);

@@ -109,7 +109,7 @@ export function decodeClientMessage(text: string): Decoded<ClientMessage> {
       if (!isId(obj.id)) return { ok: false, reason: 'ping.id must be a short string or a number' };
       return { ok: true, value: obj.id === undefined ? { type: 'ping' } : { type: 'ping', id: obj.id } };
     default:
-      return { ok: false, reason: `unknown message type: ${String(obj.type)}` };
+      return { ok: false, reason: `unknown message type: ${describeType(obj.type)}` };
   }
 }
 
@@ -128,7 +128,7 @@ export function decodeServerMessage(text: string): Decoded<ServerMessage> {
     case 'pong':
       return { ok: true, value: isId(obj.id) && obj.id !== undefined ? { type: 'pong', id: obj.id } : { type: 'pong' } };
     default:
-      return { ok: false, reason: `unknown message type: ${String(obj.type)}` };
+      return { ok: false, reason: `unknown message type: ${describeType(obj.type)}` };
   }
 }
 
@@ -154,4 +154,13 @@ export function decodeResult(obj: Record<string, unknown>): Decoded<ResultMessag
   };
   if (typeof obj.ledgerId === 'number') message.ledgerId = obj.ledgerId;
   return { ok: true, value: message };
+}
+
+/**
+ * A frame's `type` for a refusal's reason. Never `String(value)`: `{"type":{"toString":0}}` makes that
+ * throw, and the decoder must refuse, not throw (a throw out of a socket's message handler ends the process).
+ * JSON.stringify cannot throw on what JSON.parse made.
+ */
+function describeType(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? 'nothing');
 }

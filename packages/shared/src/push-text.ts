@@ -40,6 +40,8 @@ export function parsePushText(text: string): Decoded<PushText> {
   const detail = text.slice(second + 1);
   const match = REMAINING_RE.exec(detail.trim());
   const value: PushText = { code, title, detail };
-  if (match) value.remaining = Number(match[1]);
+  // A count past 2^53 would read as another number (or Infinity): no server sends one, so none is read.
+  const remaining = match ? Number(match[1]) : undefined;
+  if (remaining !== undefined && Number.isSafeInteger(remaining)) value.remaining = remaining;
   return { ok: true, value };
 }

@@ -77,7 +77,15 @@ export function createPushServer(deps: PushServerDeps): PushServer {
     metrics.connects.inc({ dialect: dialect.name });
     const conn = hub.connect(grant, ws, dialect);
     ws.on('pong', () => conn.pong());
-    ws.on('message', (data, isBinary) => conn.receive(String(data), isBinary));
+    ws.on('message', (data, isBinary) => {
+      // A throw here would leave ws's handler and end the process: whatever a frame does, it costs one socket.
+      try {
+        conn.receive(String(data), isBinary);
+      } catch (err) {
+        logger.error({ err, memberId: grant.memberId, storeId: grant.storeId }, 'a frame broke its handler: socket closed');
+        conn.close('BAD_FRAME');
+      }
+    });
     ws.on('error', (err) => conn.socketError(err));
     ws.on('close', (code) => conn.socketClosed(code));
   }

@@ -27,7 +27,13 @@ export type UpgradeDecision = { ok: true; grant: UpgradeGrant } | { ok: false; s
  * comes from `Authorization: Bearer …` or, for browsers that cannot set headers, `?token=`.
  */
 export async function authorizeUpgrade(req: IncomingMessage, accounts: Pick<AccountStore, 'findSession' | 'getStore'>, now: number): Promise<UpgradeDecision> {
-  const url = new URL(req.url ?? '/', 'http://upgrade.invalid');
+  // Node passes the request target as sent: `//` or `http://[` is no URL at all.
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://upgrade.invalid');
+  } catch {
+    return deny(400, 'VALIDATION_FAILED', 'The request target is not a path');
+  }
   if (!url.pathname.startsWith(SOCKET_PATH_PREFIX)) return deny(404, 'NOT_FOUND', 'No WebSocket endpoint at this path');
   if (req.headers.upgrade?.toLowerCase() !== 'websocket') return deny(400, 'VALIDATION_FAILED', 'Upgrade must be websocket');
   const path = parseSocketPath(url.pathname);
