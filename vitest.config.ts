@@ -21,6 +21,7 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['scripts/fast-check-seed.ts'],
         },
       },
       {
