@@ -29,7 +29,7 @@ interface RawAnswer {
 }
 
 /** Writes raw bytes (and later ones, if given) on a fresh connection and reads until the server closes it. */
-function raw(port: number, chunks: string[], opts: { gapMs?: number; maxMs?: number } = {}): Promise<RawAnswer> {
+function raw(port: number, chunks: string[], opts: { gapMs?: number; maxMs?: number; halfClose?: boolean } = {}): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const socket: Socket = connect(port, '127.0.0.1');
     let data = '';
@@ -39,7 +39,10 @@ function raw(port: number, chunks: string[], opts: { gapMs?: number; maxMs?: num
       socket.destroy();
       reject(new Error(`the server kept the connection open ${opts.maxMs ?? 30_000} ms; read so far: ${JSON.stringify(data)}`));
     }, opts.maxMs ?? 30_000);
-    socket.on('connect', () => chunks.forEach((chunk, i) => timers.push(setTimeout(() => socket.writable && socket.write(chunk), i * (opts.gapMs ?? 0)))));
+    socket.on('connect', () => {
+      chunks.forEach((chunk, i) => timers.push(setTimeout(() => socket.writable && socket.write(chunk), i * (opts.gapMs ?? 0))));
+      if (opts.halfClose) timers.push(setTimeout(() => socket.end(), chunks.length * (opts.gapMs ?? 0)));
+    });
     socket.on('data', (c: Buffer) => (data += c.toString('latin1')));
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -86,6 +89,51 @@ describe('requests Node refuses before any route', () => {
     const answer = await raw(srv.port, [request]);
     expect(answer.status).toBe(400);
     expectErrorShape(answer, 'MALFORMED_REQUEST');
+  });
+});
+
+describe('requests Node would answer with a bare status line, or not at all', () => {
+  it.each([
+    ['no Host header', 'GET /healthz HTTP/1.1\r\n\r\n'],
+    ['HTTP/1.0 without Host', 'GET /healthz HTTP/1.0\r\n\r\n'],
+    ['OPTIONS *', 'OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n'],
+    ['a backslash in the path', 'GET /api\\cards HTTP/1.1\r\nHost: x\r\n\r\n'],
+  ])('answers %s with 400 MALFORMED_REQUEST in the one shape', async (_what, request) => {
+    const srv = await server();
+    const answer = await raw(srv.port, [request]);
+    expect(answer.status).toBe(400);
+    expectErrorShape(answer, 'MALFORMED_REQUEST');
+  });
+
+  it('answers CONNECT with 405 and Allow: it is no proxy', async () => {
+    const srv = await server();
+    const answer = await raw(srv.port, ['CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: x\r\n\r\n']);
+    expect(answer.status).toBe(405);
+    expect(answer.headers.allow).toBe('GET, HEAD, POST');
+    expectErrorShape(answer, 'METHOD_NOT_ALLOWED');
+  });
+
+  it('serves a request with an Expect it does not know instead of a bare 417', async () => {
+    const srv = await server();
+    const answer = await raw(srv.port, ['GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nConnection: close\r\n\r\n']);
+    expect(answer.status).toBe(200);
+  });
+
+  it('answers a client that half-closes after its request, then closes', async () => {
+    const srv = await server();
+    const answer = await raw(srv.port, ['GET / HTTP/1.1\r\nHost: x\r\n\r\n'], { halfClose: true });
+    expect(answer.status).toBe(200);
+  });
+
+  it('lets go of a refused upgrade that came with a body nobody reads', async () => {
+    const srv = await server();
+    const body = 'x'.repeat(70_000);
+    const answer = await raw(srv.port, [`POST /x HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nContent-Length: ${body.length}\r\n\r\n${body}`]);
+    expect(answer.status).toBe(404);
+    expectErrorShape(answer, 'NOT_FOUND');
+    // The socket was a leak when the server never read past the head: stop() waited for it for ever.
+    servers.splice(servers.indexOf(srv), 1);
+    await srv.stop();
   });
 });
 

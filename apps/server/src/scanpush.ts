@@ -1,11 +1,11 @@
-import type { Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { Config, HttpTimeouts } from './config.js';
 import { QrSigner } from './core/qr-signer.js';
 import { createApp, createMetricsApp } from './http/app.js';
-import { clientErrorListener } from './http/client-error.js';
+import { clientErrorListener, refuseConnect, unreadableRequestHandler } from './http/node-edge.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import type { Broker } from './push/broker.js';
@@ -177,21 +177,29 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
 /**
  * Plain HTTP/1.1 (nginx terminates TLS). Slow or idle clients must not hold connections (slowloris), nor
  * be cut before nginx's keep-alive gives up on them: the limits are config.ts's HttpTimeouts, checked
- * every second (Node's default, 30 s, let a stalled request head live 40 s). What Node's parser refuses
- * is answered in the one error shape (client-error.ts).
+ * every second (Node's default, 30 s, let a stalled request head live 40 s). What Node would answer with
+ * a bare status line, or not at all, is answered in the one error shape (http/node-edge.ts).
  */
 function httpServer(app: { fetch: (req: Request) => Response | Promise<Response> }, timeouts: HttpTimeouts, logger: Logger): HttpServer {
-  // The adaptor's union type also covers http2, which we never ask for.
-  const server = createAdaptorServer({
-    fetch: app.fetch,
-    serverOptions: {
+  const listener = getRequestListener(app.fetch, { errorHandler: unreadableRequestHandler(logger) });
+  const server = createServer(
+    {
       headersTimeout: timeouts.headersTimeoutMs,
       requestTimeout: timeouts.requestTimeoutMs,
       keepAliveTimeout: timeouts.keepAliveTimeoutMs,
       connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+      // Node's own refusal of a missing Host is a bare 400; the adaptor's errorHandler answers it instead.
+      requireHostHeader: false,
     },
-  }) as HttpServer;
+    listener,
+  );
   server.on('clientError', clientErrorListener(logger));
+  server.on('connect', refuseConnect);
+  // An Expect other than 100-continue: served anyway rather than Node's bare 417 (RFC 9110 allows both).
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
+  // A client that sends its request and then half-closes (`nc -N`, some HTTP/1.0 tools) still gets its
+  // answer, and the connection closes after it. Node's default drops the request on the client's FIN.
+  (server as HttpServer & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   return server;
 }
 

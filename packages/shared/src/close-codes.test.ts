@@ -8,6 +8,8 @@ describe('close codes', () => {
   it.each([
     ['NORMAL', 1000, false],
     ['GOING_AWAY', 1001, true],
+    ['PROTOCOL_ERROR', 1002, true],
+    ['INVALID_PAYLOAD', 1007, true],
     ['MESSAGE_TOO_BIG', 1009, true],
     ['BAD_FRAME', 4000, true],
     ['SESSION_REVOKED', 4001, false],
@@ -21,7 +23,7 @@ describe('close codes', () => {
   });
 
   it('lists no code the table above leaves out', () => {
-    expect(NAMES).toHaveLength(8);
+    expect(NAMES).toHaveLength(10);
   });
 
   it('has one name per code', () => {

@@ -5,6 +5,10 @@
 export const CLOSE_CODES = {
   NORMAL: { code: 1000, reconnect: false, reason: 'normal closure' },
   GOING_AWAY: { code: 1001, reconnect: true, reason: 'server shutting down' },
+  /** Sent by the socket library for a frame that breaks RFC 6455 (a client bug). */
+  PROTOCOL_ERROR: { code: 1002, reconnect: true, reason: 'protocol error' },
+  /** Sent by the socket library for a text frame that is not UTF-8. */
+  INVALID_PAYLOAD: { code: 1007, reconnect: true, reason: 'text frame is not UTF-8' },
   MESSAGE_TOO_BIG: { code: 1009, reconnect: true, reason: 'frame too large' },
   BAD_FRAME: { code: 4000, reconnect: true, reason: 'malformed frame' },
   SESSION_REVOKED: { code: 4001, reconnect: false, reason: 'session revoked or expired' },

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { ApiErrorCode } from '@scanpush/shared';
 import { SOCKET_PATH_PREFIX, isEpoch, parseSeq, parseSocketPath } from '@scanpush/shared';
 import { bearerToken, hashSecret } from '../core/credentials.js';
+import { endWith } from '../http/node-edge.js';
 import { rawErrorResponse, requestIdFrom } from '../http/raw-response.js';
 import type { AccountStore } from '../storage/accounts.js';
 import type { ResumePosition } from './stream-reader.js';
@@ -66,6 +67,6 @@ function deny(status: number, code: ApiErrorCode, message: string): UpgradeDecis
  */
 export function refuseUpgrade(socket: Duplex, req: IncomingMessage, status: number, code: ApiErrorCode, message: string): string {
   const requestId = requestIdFrom(req.headers['x-request-id']);
-  if (!socket.destroyed) socket.end(rawErrorResponse(status, { code, message }, requestId));
+  endWith(socket, rawErrorResponse(status, { code, message }, requestId));
   return requestId;
 }
