@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { HTTP_STATUS } from '../apps/server/src/errors.js';
 import { devLogin } from './helpers/client.js';
-import { FETCH_METHODS, Rng, body, frames, headers, method, path, query, rawRequest, route, upgrade, type Credentials, type RawRequest } from './helpers/fuzz.js';
+import { FETCH_METHODS, body, frames, headers, method, path, query, rawRequest, route, upgrade, type Credentials, type RawRequest } from './helpers/fuzz.js';
+import { Rng } from './helpers/random.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 // A bounded, seeded fuzz run against the real server: thousands of HTTP requests (well-formed through

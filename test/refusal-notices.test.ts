@@ -2,6 +2,7 @@ import { formatPushText, type ResultName } from '@scanpush/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QrSigner } from '../apps/server/src/core/qr-signer.js';
 import { TestSocket, api, devLogin, mintQr, scan } from './helpers/client.js';
+import { Rng } from './helpers/random.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 // Anyone holding a merchant key can replay a member's QR as often as they like: the merchant is answered
@@ -21,18 +22,6 @@ afterEach(async () => {
 /** The seed of this file's shuffles: SCANPUSH_TEST_SEED reproduces a run. */
 const SEED = Number(process.env.SCANPUSH_TEST_SEED ?? Date.now() % 2 ** 31);
 console.log(`refusal-notices.test.ts: SCANPUSH_TEST_SEED=${SEED}`);
-
-/** mulberry32: a small seeded generator, [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** A new store with a merchant, and (with `uses`) a card of member 17 there. */
 async function store(uses: number | null) {
@@ -65,15 +54,15 @@ describe('refusal notices', () => {
 
     // 20 replays, half with this store's key and half with the other's, shuffled and sent in bursts of 1 to
     // 4 at once (concurrent refusals of one QR must still be one notice).
-    const next = random(SEED);
+    const rng = new Rng(SEED);
     const keys = [...Array(10).fill(srv.demoMerchantKey), ...Array(10).fill(other.key)] as string[];
     for (let i = keys.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
+      const j = rng.int(0, i);
       [keys[i], keys[j]] = [keys[j]!, keys[i]!];
     }
     const answers: Array<{ name: ResultName; result: { seq: number } }> = [];
     for (let i = 0; i < keys.length; ) {
-      const burst = keys.slice(i, (i += 1 + Math.floor(next() * 4)));
+      const burst = keys.slice(i, (i += rng.int(1, 4)));
       const replies = await Promise.all(burst.map((k) => scan(srv.url, k, qr)));
       burst.forEach((k, n) => {
         const name = k === other.key ? 'QR_WRONG_STORE' : 'QR_USED';
