@@ -21,6 +21,7 @@ import { nodesCapacity } from './workloads/nodes-capacity.js';
 import { latencyNodes, nodesLatency, type NodesLatencyFigures } from './workloads/nodes-latency.js';
 import { pgClosed, type PgClosedFigures } from './workloads/pg-closed.js';
 import { hasLongPoll, polling, type PollMode } from './workloads/polling.js';
+import { soak } from './workloads/soak.js';
 
 async function main(): Promise<number> {
   let opts: Options;
@@ -129,6 +130,8 @@ async function runWorkload(opts: Options, workload: Workload, run: number, label
       const figures: PollingFigures = { interval: interval.figures, long: long.figures, push: push.figures };
       return { figures, noise: worst([interval.noise, long.noise, push.noise]), serverProblems: [...interval.serverProblems, ...long.serverProblems, ...push.serverProblems] };
     }
+    case 'soak':
+      return soak(opts, label, progress);
     case 'nodes-capacity': {
       const sockets = opts.nodesSockets;
       const setup = { members: sockets, nodes: nodesFor(opts, sockets), workers: clusterWorkersFor(opts, sockets), label, progress, profileDir: clusterProfile };

@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util';
 
-export const WORKLOADS = ['capacity', 'latency', 'floor-latency', 'closed', 'floor', 'polling', 'nodes-capacity', 'nodes-latency', 'pg-closed'] as const;
+export const WORKLOADS = ['capacity', 'latency', 'floor-latency', 'closed', 'floor', 'polling', 'soak', 'nodes-capacity', 'nodes-latency', 'pg-closed'] as const;
 export type Workload = (typeof WORKLOADS)[number];
-/** What runs without --only: one process on SQLite. The workloads across nodes need PostgreSQL and Redis. */
+/**
+ * What runs without --only: one process on SQLite. The workloads across nodes need PostgreSQL and Redis;
+ * the soak takes minutes by design.
+ */
 export const DEFAULT_WORKLOADS: readonly Workload[] = ['capacity', 'latency', 'floor-latency', 'closed', 'floor', 'polling'];
 /** `--only nodes`: every workload across several processes. */
 const NODES_WORKLOADS: readonly Workload[] = ['nodes-capacity', 'nodes-latency', 'pg-closed'];
@@ -41,6 +44,18 @@ export interface Options {
   pollRate: number;
   pollSeconds: number;
   pollIntervalMs: number;
+  /** The soak's timed part, after its warm-up and before its rest (see workloads/soak.ts). */
+  soakSeconds: number;
+  soakWarmupSeconds: number;
+  /** Seconds with no client at all, before and after the timed part: where the heap is compared. */
+  soakIdleSeconds: number;
+  /** Member sockets alive at once, each connecting, living a short while and leaving, over and over. */
+  soakSockets: number;
+  soakMembers: number;
+  /** Scan requests per second, deductions and refusals together. */
+  soakRate: number;
+  /** Seed of the soak's choices (members, dialects, lifetimes, departures, refusals); random when unset. */
+  soakSeed: number | undefined;
   workers: number | undefined;
   /** Undefined: 8, or for nodes-capacity one per SOCKETS_PER_ADDRESS (see clusterAddresses). */
   addresses: number | undefined;
@@ -63,7 +78,7 @@ measures it. JSON lines on stdout (one per workload run, then one summary per wo
 the table on stderr.
 
   --quick                 one-minute smoke run: small sizes, 1 run
-  --runs N                runs of each workload; the table shows medians (default 3, quick 1)
+  --runs N                runs of each workload; the table shows medians (default 3; quick or soak alone 1)
   --only LIST             workloads, comma-separated: ${WORKLOADS.join(',')}, or nodes for the
                           last three (default: ${DEFAULT_WORKLOADS.join(',')}, one process on SQLite)
   --seconds S             the timed part of every workload (overrides the per-workload defaults)
@@ -86,6 +101,18 @@ the table on stderr.
   --poll-rate N           scans per second among them (default 100, quick 50)
   --poll-seconds S        default 20, quick 4
   --poll-interval-ms MS   the seed's polling interval (default 2000)
+  soak: member sockets of both dialects connecting, living a few seconds and leaving (a close frame, a
+        dropped or reset TCP connection, or falling silent until the heartbeat ends them) while
+        merchants scan, a quarter of the scans refused (replayed, expired, garbage, another store's);
+        the server's RSS, JS heap and open files sampled; not in the default set:
+  --soak-seconds S        the timed part (default 300, quick 20; --seconds sets it too; at most 86400)
+                          (its first 30 s are left out of the figures under load)
+  --soak-warmup-seconds S the same load before it, not measured (default 30, quick 3)
+  --soak-idle-seconds S   no client at all before and after it, where the heap is compared (default 30, quick 10)
+  --soak-sockets N        sockets alive at once (default 1000, quick 100)
+  --soak-members N        members they are spread over, each with a card (default 5000, quick 500)
+  --soak-rate N           scan requests per second (default 100, quick 20)
+  --soak-seed N           seed of the soak's random choices (default: random, printed in the figures)
   across several nodes: server processes sharing one PostgreSQL database (created for the run, dropped
   after) and one Redis (a key prefix of the run's own); not in the default set, name them in --only:
   nodes-capacity: --nodes-sockets authenticated member sockets over --nodes processes, heartbeats on, held
@@ -154,6 +181,13 @@ export function parseOptions(argv: string[]): Options | 'help' {
         'poll-rate': { type: 'string' },
         'poll-seconds': { type: 'string' },
         'poll-interval-ms': { type: 'string' },
+        'soak-seconds': { type: 'string' },
+        'soak-warmup-seconds': { type: 'string' },
+        'soak-idle-seconds': { type: 'string' },
+        'soak-sockets': { type: 'string' },
+        'soak-members': { type: 'string' },
+        'soak-rate': { type: 'string' },
+        'soak-seed': { type: 'string' },
         workers: { type: 'string' },
         addresses: { type: 'string' },
         stores: { type: 'string' },
@@ -196,9 +230,10 @@ export function parseOptions(argv: string[]): Options | 'help' {
   const redisUrl = v['redis-url'] ?? DEFAULT_REDIS_URL;
   if (!/^rediss?:\/\/./.test(redisUrl)) throw new UsageError(`--redis-url must be a redis:// URL, got "${redisUrl}"`);
 
-  return {
+  const options: Options = {
     quick,
-    runs: num('runs', v.runs, quick ? 1 : 3, 1, 50),
+    // A soak is minutes long by design: alone, it runs once unless asked.
+    runs: num('runs', v.runs, quick || only.every((w) => w === 'soak') ? 1 : 3, 1, 50),
     only: only as Workload[],
     sockets: num('sockets', v.sockets, quick ? 2000 : 19_000, 1, 200_000),
     holdSeconds: secs('hold-seconds', v['hold-seconds'], 20, 3),
@@ -214,6 +249,13 @@ export function parseOptions(argv: string[]): Options | 'help' {
     pollRate: num('poll-rate', v['poll-rate'], quick ? 50 : 100, 1, 100_000),
     pollSeconds: secs('poll-seconds', v['poll-seconds'], 20, 4),
     pollIntervalMs: num('poll-interval-ms', v['poll-interval-ms'], 2000, 50, 60_000),
+    soakSeconds: num('soak-seconds', v['soak-seconds'], seconds ?? (quick ? 20 : 300), 1, 86_400, false),
+    soakWarmupSeconds: num('soak-warmup-seconds', v['soak-warmup-seconds'], quick ? 3 : 30, 0, 3600, false),
+    soakIdleSeconds: num('soak-idle-seconds', v['soak-idle-seconds'], quick ? 10 : 30, 5, 3600, false),
+    soakSockets: num('soak-sockets', v['soak-sockets'], quick ? 100 : 1000, 1, 15_000),
+    soakMembers: num('soak-members', v['soak-members'], quick ? 500 : 5000, 1, 200_000),
+    soakRate: num('soak-rate', v['soak-rate'], quick ? 20 : 100, 1, 10_000),
+    soakSeed: v['soak-seed'] === undefined ? undefined : num('soak-seed', v['soak-seed'], 0, 0, 2 ** 32 - 1),
     workers: v.workers === undefined ? undefined : num('workers', v.workers, 2, 1, 64),
     addresses: v.addresses === undefined ? undefined : num('addresses', v.addresses, 8, 1, 250),
     stores: num('stores', v.stores, 10, 1, 10_000),
@@ -227,6 +269,11 @@ export function parseOptions(argv: string[]): Options | 'help' {
     profileDir: v.profile,
     out: v.out,
   };
+  // Every soak socket is a member of its own: a second socket of the same member would be another test.
+  if (only.includes('soak') && options.soakMembers < options.soakSockets) {
+    throw new UsageError(`--soak-members (${options.soakMembers}) must be at least --soak-sockets (${options.soakSockets})`);
+  }
+  return options;
 }
 
 /** Client processes for `sockets` sockets: each stays far below the 20,000 open files a process may hold. */

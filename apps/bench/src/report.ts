@@ -8,6 +8,7 @@ import type { NodesCapacityFigures } from './workloads/nodes-capacity.js';
 import type { NodesLatencyFigures } from './workloads/nodes-latency.js';
 import type { PgClosedFigures } from './workloads/pg-closed.js';
 import type { PollFigures } from './workloads/polling.js';
+import type { SoakFigures } from './workloads/soak.js';
 
 export interface PollingFigures {
   interval: PollFigures;
@@ -16,7 +17,7 @@ export interface PollingFigures {
   push: PollFigures;
 }
 
-export type Figures = CapacityFigures | LatencyFigures | ClosedFigures | PollingFigures | NodesCapacityFigures | NodesLatencyFigures | PgClosedFigures;
+export type Figures = CapacityFigures | LatencyFigures | ClosedFigures | PollingFigures | NodesCapacityFigures | NodesLatencyFigures | PgClosedFigures | SoakFigures;
 
 /** One headline number of a workload, with the target where it sets one. */
 export interface KeyFigure {
@@ -143,6 +144,37 @@ export function keyFigures(workload: Workload, f: Figures): KeyFigure[] {
         { key: 'nodeUs', label: 'PostgreSQL: node CPU per scan (µs)', value: node },
         { key: 'postgresUs', label: 'PostgreSQL: its own CPU per scan (µs)', value: p.postgres.cpuUsPerScan.postgres },
         { key: 'redisUs', label: 'PostgreSQL: Redis CPU per scan (µs)', value: p.postgres.cpuUsPerScan.redis },
+      ];
+    }
+    case 'soak': {
+      const k = f as SoakFigures;
+      const { before, after } = k.rest;
+      return [
+        { key: 'seconds', label: 'soak: timed part (s), between two rests', value: k.seconds },
+        { key: 'connects', label: 'soak: sockets connected, both dialects', value: k.connects },
+        { key: 'connectsPerSecond', label: 'soak: connects per second', value: k.connectsPerSecond },
+        { key: 'scansOk', label: 'soak: scans deducted', value: k.scansOk },
+        { key: 'refusals', label: 'soak: scans refused as expected', value: k.refusals },
+        { key: 'unexpectedAnswers', label: 'soak: answers other than expected', value: k.unexpectedAnswers, target: { op: '<=', value: 0 } },
+        { key: 'liveHeapBefore', label: 'soak: live JS heap at rest, before (MiB)', value: before.liveHeapMiB },
+        { key: 'liveHeapAfter', label: 'soak: live JS heap at rest, after (MiB)', value: after.liveHeapMiB },
+        { key: 'liveHeapGrowth', label: 'soak: live JS heap growth at rest (MiB)', value: k.verdict.liveHeapGrowthMiB, target: { op: '<=', value: k.verdict.heapLimitMiB } },
+        { key: 'heapBytesPerConnect', label: 'soak: that growth per connect (bytes)', value: k.verdict.heapBytesPerConnect },
+        { key: 'heapLoadStart', label: 'soak: JS heap under load, first minute (MiB)', value: k.load.heapStartMiB },
+        { key: 'heapLoadEnd', label: 'soak: JS heap under load, last minute (MiB)', value: k.load.heapEndMiB },
+        { key: 'heapSlope', label: 'soak: JS heap slope under load (MiB/h)', value: k.load.heapSlope?.mibPerHour ?? null },
+        { key: 'rssBefore', label: 'soak: RSS at rest, before (MiB)', value: before.rssMiB },
+        { key: 'rssAfter', label: 'soak: RSS at rest, after (MiB)', value: after.rssMiB },
+        { key: 'rssGrowth', label: 'soak: RSS growth at rest (MiB)', value: k.verdict.rssGrowthMiB, target: { op: '<=', value: k.verdict.rssLimitMiB } },
+        { key: 'databaseGrowth', label: 'soak: SQLite files growth (MiB)', value: round(after.databaseMiB - before.databaseMiB, 1) },
+        { key: 'rssLoadStart', label: 'soak: RSS under load, first minute (MiB)', value: k.load.rssStartMiB },
+        { key: 'rssLoadEnd', label: 'soak: RSS under load, last minute (MiB)', value: k.load.rssEndMiB },
+        { key: 'rssSlope', label: 'soak: RSS slope under load (MiB/h)', value: k.load.rssSlope?.mibPerHour ?? null },
+        { key: 'serverSockets', label: 'soak: member sockets after all left', value: after.serverSockets, target: { op: '<=', value: 0 } },
+        { key: 'fdGrowth', label: 'soak: open files after − before', value: k.verdict.fdGrowth, target: { op: '<=', value: 0 } },
+        { key: 'silentNotEnded', label: 'soak: silent sockets the heartbeat missed', value: k.churn.silentNotEnded, target: { op: '<=', value: 0 } },
+        { key: 'flat', label: 'soak: flat (1 yes, 0 no)', value: k.verdict.flat ? 1 : 0, target: { op: '>=', value: 1 } },
+        { key: 'serverCpuPct', label: 'soak: server CPU (% core)', value: k.serverCpuPct },
       ];
     }
     case 'polling': {
