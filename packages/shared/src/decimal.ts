@@ -13,6 +13,11 @@ export function parseDecimal(text: string, min: number, max: number): number | u
   return Number.isSafeInteger(value) && value >= min && value <= max ? value : undefined;
 }
 
+/** What a refusal by `parseDecimal` says, wherever the number arrived (a query, a path, the socket's URL). */
+export function decimalRule(min: number, max: number): string {
+  return `must be a whole number from ${min} to ${max}, in decimal digits`;
+}
+
 /** Ids are positive and fit the QR token's uint32 fields. */
 export const MAX_ID = 0xffffffff;
 

@@ -5,7 +5,7 @@ import { RequestError } from '@hono/node-server';
 import type { ApiErrorCode } from '@scanpush/shared';
 import { HTTP_STATUS } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { rawErrorResponse, requestIdFrom } from './raw-response.js';
+import { errorJson, rawErrorResponse, requestIdFrom } from './raw-response.js';
 
 /**
  * Answers for what Node's HTTP server (and the Hono adaptor on it) decide before any route runs. Left to
@@ -59,7 +59,7 @@ export function unreadableRequestHandler(logger: Logger): (err: unknown) => Resp
       err instanceof RequestError ? ['MALFORMED_REQUEST', `The request cannot be read: ${err.message}`] : ['INTERNAL', 'Internal error'];
     if (code === 'INTERNAL') logger.error({ err, requestId }, 'request failed before the app answered');
     else logger.info({ requestId, status: 400, code, reason: (err as Error).message }, 'request refused: no URL can be made of it');
-    return new Response(JSON.stringify({ error: { code, message, requestId } }), {
+    return new Response(errorJson({ code, message }, requestId), {
       status: HTTP_STATUS[code],
       headers: { 'content-type': 'application/json', 'x-request-id': requestId, connection: 'close' },
     });

@@ -14,6 +14,11 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
+/** The one error shape's body, as text. */
+export function errorJson(body: { code: ApiErrorCode; message: string; field?: string }, requestId: string): string {
+  return JSON.stringify({ error: { ...body, requestId } } satisfies ErrorBody);
+}
+
 /** A complete HTTP/1.1 error response in the one error shape; the connection closes after it. */
 export function rawErrorResponse(
   status: number,
@@ -21,7 +26,7 @@ export function rawErrorResponse(
   requestId: string,
   headers: Record<string, string> = {},
 ): string {
-  const json = JSON.stringify({ error: { ...body, requestId } } satisfies ErrorBody);
+  const json = errorJson(body, requestId);
   const lines = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
     'Connection: close',

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { MAX_ID, parseDecimal } from '@scanpush/shared';
+import { MAX_ID, decimalRule, parseDecimal } from '@scanpush/shared';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 
@@ -30,7 +30,7 @@ export const id = z.number().int().positive().max(MAX_ID);
  * `?after=` follows it too): `1e0`, `0x1`, ` 1` and the empty string are refused, not coerced.
  */
 export function decimalParam(min: number, max: number) {
-  const bounds = `must be a whole number from ${min} to ${max}, in decimal digits`;
+  const bounds = decimalRule(min, max);
   return z
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : bounds) })
     .transform((text, ctx) => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ApiErrorCode } from '@scanpush/shared';
-import { SOCKET_PATH_PREFIX, isEpoch, parseSeq, parseSocketPath } from '@scanpush/shared';
+import { SOCKET_PATH_PREFIX, decimalRule, isEpoch, parseSeq, parseSocketPath } from '@scanpush/shared';
 import { bearerToken, hashSecret } from '../core/credentials.js';
 import { endWith } from '../http/node-edge.js';
 import { rawErrorResponse, requestIdFrom } from '../http/raw-response.js';
@@ -42,7 +42,7 @@ export async function authorizeUpgrade(req: IncomingMessage, accounts: Pick<Acco
   const afterText = url.searchParams.get('after');
   const after = afterText === null ? undefined : parseSeq(afterText);
   const epoch = url.searchParams.get('epoch');
-  if (afterText !== null && after === undefined) return deny(400, 'VALIDATION_FAILED', 'after: must be a whole number from 0 to 9007199254740991, in decimal digits');
+  if (afterText !== null && after === undefined) return deny(400, 'VALIDATION_FAILED', `after: ${decimalRule(0, Number.MAX_SAFE_INTEGER)}`);
   if (epoch !== null && !isEpoch(epoch)) return deny(400, 'VALIDATION_FAILED', 'epoch must be 1-64 characters of [A-Za-z0-9_-]');
   if (epoch !== null && afterText === null) return deny(400, 'VALIDATION_FAILED', 'epoch needs after');
   const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined;
