@@ -23,8 +23,12 @@ export interface CardStore {
   topUp(memberId: number, storeId: number, uses: number, at: number): Promise<CardView>;
   getCard(memberId: number, storeId: number): Promise<CardView | undefined>;
   listCards(memberId: number): Promise<CardView[]>;
-  /** The card's ledger, newest first. */
-  history(memberId: number, storeId: number, limit: number): Promise<LedgerEntry[]>;
+  /**
+   * The card's ledger, newest first: at most `limit` entries, and with `before` only those whose id is
+   * below it. Ids only grow, so paging with `before` = the last id of a page never repeats or skips an
+   * entry, however many are written between pages (they are newer than the first page).
+   */
+  history(memberId: number, storeId: number, limit: number, before?: number): Promise<LedgerEntry[]>;
 
   /**
    * A scan of a readable QR, in ONE transaction: the idempotency lookup first (before anything about the

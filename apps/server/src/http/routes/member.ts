@@ -8,7 +8,8 @@ import type { AppDeps, AppEnv } from '../context.js';
 import { check, decimalParam, id, idParam, readJson } from '../validation.js';
 
 const historyPath = z.object({ storeId: idParam });
-const historyQuery = z.object({ limit: decimalParam(1, 200).default(50) });
+// `before`: a ledger id, whose ids grow with traffic (bigint in PostgreSQL), so not bounded by MAX_ID.
+const historyQuery = z.object({ limit: decimalParam(1, 200).default(50), before: decimalParam(1, Number.MAX_SAFE_INTEGER).optional() });
 const qrRequest = z.object({ storeId: id, svg: z.boolean().optional() });
 
 export function memberRoutes(deps: AppDeps) {
@@ -19,9 +20,9 @@ export function memberRoutes(deps: AppDeps) {
     .get('/api/cards/:storeId/history', member, async (c) => {
       const { memberId } = c.get('member');
       const { storeId: store } = check(historyPath, c.req.param());
-      const { limit } = check(historyQuery, c.req.query());
+      const { limit, before } = check(historyQuery, c.req.query());
       if (!(await deps.storage.cards.getCard(memberId, store))) throw new AppError('CARD_NOT_FOUND', 'No card at this store');
-      return c.json({ entries: await deps.storage.cards.history(memberId, store, limit) });
+      return c.json({ entries: await deps.storage.cards.history(memberId, store, limit, before) });
     })
     .post('/api/qr', member, async (c) => {
       const { memberId } = c.get('member');

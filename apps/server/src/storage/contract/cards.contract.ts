@@ -41,6 +41,32 @@ export function cardsContract(open: OpenStorage): void {
       expect(await cards.history(m.id, 9999, 10)).toEqual([]);
     });
 
+    it('pages a ledger with `before`: newest first, each entry once, entries written between pages not in older pages', async () => {
+      const { accounts, cards } = db().storage;
+      const a = await accounts.createStore('A', T0);
+      const b = await accounts.createStore('B', T0);
+      const m = await accounts.createMember({}, T0);
+      for (let i = 1; i <= 7; i++) {
+        await cards.topUp(m.id, a.id, i, T0 + i);
+        // Another card's rows in between: ids of one card are not consecutive.
+        await cards.topUp(m.id, b.id, 1, T0 + i);
+      }
+      const deltas = (entries: { delta: number }[]) => entries.map((e) => e.delta);
+      const first = await cards.history(m.id, a.id, 3);
+      expect(deltas(first)).toEqual([7, 6, 5]);
+      // A new entry between pages is newer than every page: it shows on a reload, not in the next page.
+      await cards.topUp(m.id, a.id, 100, T0 + 8);
+      const second = await cards.history(m.id, a.id, 3, first.at(-1)!.id);
+      expect(deltas(second)).toEqual([4, 3, 2]);
+      const third = await cards.history(m.id, a.id, 3, second.at(-1)!.id);
+      expect(deltas(third)).toEqual([1]);
+      expect(third.every((e) => e.storeId === a.id)).toBe(true);
+      expect(await cards.history(m.id, a.id, 3, third[0]!.id)).toEqual([]);
+      // `before` is exclusive; an id of another card or beyond every id only bounds.
+      expect(deltas(await cards.history(m.id, a.id, 10, first[0]!.id))).toEqual([6, 5, 4, 3, 2, 1]);
+      expect(deltas(await cards.history(m.id, a.id, 2, Number.MAX_SAFE_INTEGER))).toEqual([100, 7]);
+    });
+
     it('refuses a top-up for a member that does not exist', async () => {
       const { accounts, cards } = db().storage;
       const a = await accounts.createStore('A', T0);

@@ -189,12 +189,12 @@ export function createPostgresCards(pool: pg.Pool, epoch: string): CardStore {
         memberId,
       ]);
     },
-    async history(memberId, storeId, limit) {
+    async history(memberId, storeId, limit, before = Number.MAX_SAFE_INTEGER) {
       const rows = await query<Omit<LedgerEntry, 'at'> & { createdAt: number }>(
         pool,
         `SELECT id, store_id AS "storeId", kind, delta, balance_after AS "balanceAfter", created_at AS "createdAt"
-         FROM ledger WHERE member_id = $1 AND store_id = $2 ORDER BY id DESC LIMIT $3`,
-        [memberId, storeId, limit],
+         FROM ledger WHERE member_id = $1 AND store_id = $2 AND id < $4 ORDER BY id DESC LIMIT $3`,
+        [memberId, storeId, limit, before],
       );
       return rows.map(({ createdAt, ...row }): LedgerEntry => ({ ...row, at: new Date(createdAt).toISOString() }));
     },

@@ -23,9 +23,9 @@ export function createSqliteCards(client: Database.Database, writes: GroupCommit
     cards: client.prepare<[number], CardView>(
       `SELECT ${CARD_COLUMNS} FROM cards c JOIN stores s ON s.id = c.store_id WHERE c.member_id = ? ORDER BY c.store_id`,
     ),
-    history: client.prepare<[number, number, number], Omit<LedgerEntry, 'at'> & { createdAt: number }>(
+    history: client.prepare<[number, number, number, number], Omit<LedgerEntry, 'at'> & { createdAt: number }>(
       `SELECT id, store_id AS storeId, kind, delta, balance_after AS balanceAfter, created_at AS createdAt
-       FROM ledger WHERE member_id = ? AND store_id = ? ORDER BY id DESC LIMIT ?`,
+       FROM ledger WHERE member_id = ? AND store_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
     ),
     addUses: client
       .prepare<[number, number, number, number], number>(
@@ -121,8 +121,8 @@ export function createSqliteCards(client: Database.Database, writes: GroupCommit
     async listCards(memberId) {
       return q.cards.all(memberId);
     },
-    async history(memberId, storeId, limit) {
-      return q.history.all(memberId, storeId, limit).map(
+    async history(memberId, storeId, limit, before = Number.MAX_SAFE_INTEGER) {
+      return q.history.all(memberId, storeId, before, limit).map(
         ({ createdAt, ...row }): LedgerEntry => ({ ...row, at: new Date(createdAt).toISOString() }),
       );
     },
