@@ -6,7 +6,8 @@ const NAMES = Object.keys(CLOSE_CODES) as CloseName[];
 describe('close codes', () => {
   // Pinned: clients already in the field decide from these numbers.
   it.each([
-    ['NORMAL', 1000, false],
+    // Not final: WeChat reports 1000 for sockets it killed itself (the server never sends it).
+    ['NORMAL', 1000, true],
     ['GOING_AWAY', 1001, true],
     ['PROTOCOL_ERROR', 1002, true],
     ['INVALID_PAYLOAD', 1007, true],
@@ -46,6 +47,11 @@ describe('close codes', () => {
     expect(shouldReconnect(1006)).toBe(true);
   });
 
+  it('says not to come back for exactly the codes that end a session, a device or an app version', () => {
+    expect(NAMES.filter((name) => !CLOSE_CODES[name].reconnect).sort()).toEqual(['PROTOCOL_RETIRED', 'REPLACED', 'SESSION_REVOKED']);
+  });
+
+  // 1005: how WeChat is reported to hand over a code the server chose; the bye before it decides instead.
   it.each([1005, 1011, 1012, 3000, 4005, 4999, 0])('reconnects after unknown code %i', (code) => {
     expect(closeName(code)).toBeUndefined();
     expect(shouldReconnect(code)).toBe(true);

@@ -56,7 +56,8 @@ const resultArb: fc.Arbitrary<ResultMessage> = fc
 
 const syncedArb: fc.Arbitrary<ServerMessage> = fc.record({ type: fc.constant('synced'), epoch: epochArb, lastSeq: seqArb, complete: fc.boolean() });
 const pongArb: fc.Arbitrary<ServerMessage> = fc.record({ type: fc.constant('pong'), id: idArb }, { requiredKeys: ['type'] });
-const serverArb: fc.Arbitrary<ServerMessage> = fc.oneof(resultArb, syncedArb, pongArb);
+const byeArb: fc.Arbitrary<ServerMessage> = fc.record({ type: fc.constant('bye'), code: fc.integer({ min: 1000, max: 4999 }), reason: text });
+const serverArb: fc.Arbitrary<ServerMessage> = fc.oneof(resultArb, syncedArb, pongArb, byeArb);
 
 const clientArb: fc.Arbitrary<ClientMessage> = fc.oneof(
   fc.record({ type: fc.constant('resume'), epoch: epochArb, after: seqArb }, { requiredKeys: ['type', 'after'] }),
@@ -66,8 +67,8 @@ const clientArb: fc.Arbitrary<ClientMessage> = fc.oneof(
 // JSON whose keys are often the envelope's own field names or Object.prototype's (toString, valueOf,
 // __proto__, constructor), and whose values are often near-valid: that is where a decoder that trusts
 // a field's type, or turns it into a string, breaks.
-const KEYS = ['type', 'epoch', 'seq', 'after', 'lastSeq', 'complete', 'id', 'code', 'text', 'memberId', 'storeId', 'remaining', 'ledgerId', 'name', 'toString', 'valueOf', '__proto__', 'constructor', 'hasOwnProperty', 'toJSON'];
-const TYPES = ['result', 'synced', 'pong', 'resume', 'ping', 'Result', ''];
+const KEYS = ['type', 'epoch', 'seq', 'after', 'lastSeq', 'complete', 'id', 'code', 'text', 'memberId', 'storeId', 'remaining', 'ledgerId', 'name', 'reason', 'toString', 'valueOf', '__proto__', 'constructor', 'hasOwnProperty', 'toJSON'];
+const TYPES = ['result', 'synced', 'pong', 'bye', 'resume', 'ping', 'Result', ''];
 const { json: trickyJson } = fc.letrec<{ json: unknown }>((tie) => ({
   json: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -125,7 +126,7 @@ describe('server messages', () => {
     fc.assert(
       fc.property(fc.oneof(resultArb, syncedArb), (message) => {
         const decoded = decodeServerMessage(encodeMessage(message));
-        if (!decoded.ok || decoded.value.type === 'pong') return expect.fail('valid message refused');
+        if (!decoded.ok || decoded.value.type === 'pong' || decoded.value.type === 'bye') return expect.fail('valid message refused');
         const at = positionOf(decoded.value);
         expect(isEpoch(at.epoch) && isSeq(at.seq)).toBe(true);
         expect(at).toEqual(positionOf(message as ResultMessage));

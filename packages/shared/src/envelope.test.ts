@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { CLOSE_CODES } from './close-codes.js';
 import {
+  byeFor,
   decodeClientMessage,
   decodeServerMessage,
   encodeMessage,
@@ -101,6 +103,8 @@ describe('decodeServerMessage', () => {
     { type: 'pong' },
     { type: 'pong', id: 'p-1' },
     { type: 'pong', id: 7 },
+    { type: 'bye', code: 4001, reason: 'session revoked or expired' },
+    { type: 'bye', code: 1001, reason: '' },
   ])('round-trips %j', (message) => {
     const expected = JSON.parse(JSON.stringify(message)) as ServerMessage;
     expect(decodeServerMessage(encodeMessage(message))).toEqual({ ok: true, value: expected });
@@ -172,12 +176,44 @@ describe('decodeServerMessage', () => {
     '{"type":"synced","epoch":"","lastSeq":3,"complete":true}',
     '{"type":"synced","epoch":"e1","lastSeq":-1,"complete":true}',
     '{"type":"synced","epoch":"e1","lastSeq":3,"complete":"yes"}',
+    '{"type":"bye"}',
+    '{"type":"bye","reason":"x"}',
+    '{"type":"bye","code":"4001","reason":"x"}',
+    '{"type":"bye","code":4001.5,"reason":"x"}',
+    '{"type":"bye","code":999,"reason":"x"}',
+    '{"type":"bye","code":5000,"reason":"x"}',
+    '{"type":"bye","code":1e400,"reason":"x"}',
+    '{"type":"bye","code":4001,"reason":7}',
+    '{"type":"bye","code":4001,"reason":null}',
     // v1's acks left the protocol in v2.
     '{"type":"ack","seq":1}',
     '{"type":"hello"}',
     '{}',
   ])('refuses %s', (text) => {
     refused(decodeServerMessage, text);
+  });
+});
+
+describe('bye', () => {
+  it('writes the golden frame with the catalog’s code and reason', () => {
+    expect(encodeMessage(byeFor('SESSION_REVOKED'))).toBe('{"type":"bye","code":4001,"reason":"session revoked or expired"}');
+    expect(encodeMessage(byeFor('GOING_AWAY'))).toBe('{"type":"bye","code":1001,"reason":"server shutting down"}');
+    for (const [name, { code, reason }] of Object.entries(CLOSE_CODES)) {
+      expect(byeFor(name as keyof typeof CLOSE_CODES)).toEqual({ type: 'bye', code, reason });
+    }
+  });
+
+  it.each([
+    ['{"type":"bye","code":4002,"reason":"too many sockets: replaced by a newer one"}', { type: 'bye', code: 4002, reason: 'too many sockets: replaced by a newer one' }],
+    ['{"type":"bye","code":4004}', { type: 'bye', code: 4004, reason: '' }],
+    ['{"type":"bye","code":1000,"reason":"","extra":1}', { type: 'bye', code: 1000, reason: '' }],
+    ['{"type":"bye","code":4999,"reason":"a newer server\u0027s code"}', { type: 'bye', code: 4999, reason: "a newer server's code" }],
+  ])('reads %s', (text, value) => {
+    expect(decodeServerMessage(text)).toEqual({ ok: true, value });
+  });
+
+  it('is the server’s word only: a client may not send it', () => {
+    expect(decodeClientMessage('{"type":"bye","code":4001,"reason":"x"}')).toEqual({ ok: false, reason: 'unknown message type: bye' });
   });
 });
 

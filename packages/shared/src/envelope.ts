@@ -1,3 +1,4 @@
+import { CLOSE_CODES, type CloseName } from './close-codes.js';
 import type { Decoded } from './decoded.js';
 import { isEpoch, isSeq, type StreamPosition } from './position.js';
 import { RESULT_CODES, resultName } from './result-codes.js';
@@ -14,6 +15,9 @@ import type { ScanResult } from './scan-result.js';
  * socket URL); the server sends every retained result after it, oldest first, then `synced` with its own
  * position, then live results. A client of another epoch is sent everything retained and
  * `complete: false`. There are no acks: the position a client resumes from is what it has.
+ *
+ * When the server ends a socket it sends `bye` with the close code and reason right before the close
+ * frame, so that a client whose platform rewrites close codes (WeChat) still knows why.
  */
 
 /** A result pushed to the member. */
@@ -43,7 +47,19 @@ export interface PongMessage {
   id?: string | number;
 }
 
-export type ServerMessage = ResultMessage | SyncedMessage | PongMessage;
+/**
+ * The server is closing this socket, and why: sent right before the close frame, with the same code and
+ * reason (close-codes.ts). The client decides whether to reconnect by the bye's code, not the close
+ * frame's, which a platform may rewrite (WeChat: 1005 for a server's code). Never sent in the text dialect.
+ */
+export interface ByeMessage {
+  type: 'bye';
+  /** A close code, 1000–4999. */
+  code: number;
+  reason: string;
+}
+
+export type ServerMessage = ResultMessage | SyncedMessage | PongMessage | ByeMessage;
 
 /** Asks for every result after `after` in `epoch` (no epoch: a client that has nothing yet). */
 export interface ResumeMessage {
@@ -64,6 +80,12 @@ export function encodeMessage(message: ServerMessage | ClientMessage): string {
   return JSON.stringify(message);
 }
 
+/** The bye that precedes a close with the catalog's `why`. */
+export function byeFor(why: CloseName): ByeMessage {
+  const { code, reason } = CLOSE_CODES[why];
+  return { type: 'bye', code, reason };
+}
+
 /** The position a result or `synced` names. */
 export function positionOf(message: ResultMessage | SyncedMessage): StreamPosition {
   return message.type === 'result' ? { epoch: message.epoch, seq: message.seq } : { epoch: message.epoch, seq: message.lastSeq };
@@ -77,6 +99,11 @@ export function resumeFrom(position: StreamPosition): ResumeMessage {
 // Finite only: JSON.parse reads 1e400 as Infinity, which a pong would echo back as null.
 function isId(value: unknown): value is string | number | undefined {
   return value === undefined || (typeof value === 'string' && value.length <= 64) || Number.isFinite(value);
+}
+
+// What a close frame may carry (RFC 6455 7.4: 1000-2999 for the protocol, 3000-4999 for applications).
+function isCloseCode(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1000 && value <= 4999;
 }
 
 // Member and store ids are positive uint32s everywhere else (socket path, QR token).
@@ -127,6 +154,10 @@ export function decodeServerMessage(text: string): Decoded<ServerMessage> {
       return { ok: true, value: { type: 'synced', epoch: obj.epoch, lastSeq: obj.lastSeq, complete: obj.complete } };
     case 'pong':
       return { ok: true, value: isId(obj.id) && obj.id !== undefined ? { type: 'pong', id: obj.id } : { type: 'pong' } };
+    case 'bye':
+      if (!isCloseCode(obj.code)) return { ok: false, reason: 'bye.code must be a close code (1000-4999)' };
+      if (obj.reason !== undefined && typeof obj.reason !== 'string') return { ok: false, reason: 'bye.reason must be a string' };
+      return { ok: true, value: { type: 'bye', code: obj.code, reason: obj.reason ?? '' } };
     default:
       return { ok: false, reason: `unknown message type: ${describeType(obj.type)}` };
   }

@@ -227,7 +227,7 @@ export class Churn {
         return;
       }
       const decoded = isBinary ? undefined : decodeServerMessage(String(data));
-      if (!decoded?.ok || decoded.value.type === 'pong') return;
+      if (!decoded?.ok || decoded.value.type === 'pong' || decoded.value.type === 'bye') return;
       this.cursor(member.memberId).accept(positionOf(decoded.value));
       if (decoded.value.type === 'result') counts.pushes.structured++;
       else counts.pushes.synced++;

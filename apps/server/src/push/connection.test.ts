@@ -156,6 +156,7 @@ describe('structured without resume', () => {
     const t = fresh();
     const { socket, conn } = t.open(structuredDialect);
     conn.receive(data, binary);
+    expect(socket.json()).toEqual([{ type: 'bye', code: 4000, reason: 'malformed frame' }]);
     expect(socket.closedWith?.code).toBe(4000);
     expect(t.hub.size).toBe(0);
   });
@@ -166,6 +167,17 @@ describe('structured without resume', () => {
     for (let i = 0; i < delivery.frameBurst; i++) conn.receive('ping', false);
     expect(socket.closedWith).toBeUndefined();
     conn.receive('ping', false);
+    expect(socket.closedWith?.code).toBe(4003);
+    // The text dialect's clients take every frame for a push text: they are told nothing but the close.
+    expect(socket.sent).toEqual([]);
+  });
+
+  it('says bye with RATE_LIMITED before closing a structured socket past the burst', async () => {
+    const t = fresh();
+    const { socket, conn } = t.open(structuredDialect, { after: 0 });
+    await settle();
+    for (let i = 0; i <= delivery.frameBurst; i++) conn.receive('{"type":"ping"}', false);
+    expect(socket.json().at(-1)).toEqual({ type: 'bye', code: 4003, reason: 'too many frames' });
     expect(socket.closedWith?.code).toBe(4003);
   });
 });

@@ -1,8 +1,9 @@
-import { CLOSE_CODES, type CloseName } from '@scanpush/shared';
+import type { CloseName } from '@scanpush/shared';
 import type { DeliveryConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StreamStore } from '../storage/streams.js';
+import { closeSocket } from './close-socket.js';
 import type { DeliveryMarks } from './delivery-marks.js';
 import type { Dialect } from './dialect.js';
 import { Outgoing } from './outgoing.js';
@@ -165,12 +166,14 @@ export class Connection {
     return new Promise((resolve) => (this.closeWaiters ??= []).push(resolve));
   }
 
-  /** Closes with the close code of `why`; the connection leaves the registry at once. */
+  /**
+   * Closes with the close code of `why`, after the dialect's bye (closeSocket); the connection leaves
+   * the registry at once.
+   */
   close(why: CloseName): void {
-    const { code, reason } = CLOSE_CODES[why];
     this.closedBy ??= why.toLowerCase();
     this.ctx.release(this);
-    this.socket.close(code, reason);
+    closeSocket(this.socket, this.dialect, why);
   }
 
   // ---- what the dialects call ----

@@ -1,4 +1,4 @@
-import { decodeClientMessage, encodeMessage } from '@scanpush/shared';
+import { byeFor, decodeClientMessage, encodeMessage } from '@scanpush/shared';
 import type { Dialect } from './dialect.js';
 
 /** A structured client that sends no resume within this time gets live results only. */
@@ -9,7 +9,8 @@ export const RESUME_WAIT_MS = 2000;
  * resumes from its position, by `?epoch=&after=` in the URL or a `resume` frame as its first message;
  * it is sent the retained entries after it, then `synced`, then live results. A client whose first
  * message is not a resume, or that sends none within RESUME_WAIT_MS, gets live results only.
- * A binary or undecodable frame closes the socket with BAD_FRAME.
+ * A binary or undecodable frame closes the socket with BAD_FRAME. Every close the server decides is
+ * preceded by a `bye` with its code and reason: WeChat may hand the close code over as 1005 or 1000.
  */
 export const structuredDialect: Dialect = {
   name: 'structured',
@@ -32,5 +33,8 @@ export const structuredDialect: Dialect = {
   },
   frame(out) {
     return out.json;
+  },
+  bye(why) {
+    return encodeMessage(byeFor(why));
   },
 };

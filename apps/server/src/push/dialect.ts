@@ -1,3 +1,4 @@
+import type { CloseName } from '@scanpush/shared';
 import type { Connection } from './connection.js';
 import type { Outgoing } from './outgoing.js';
 import type { ResumePosition } from './stream-reader.js';
@@ -16,4 +17,9 @@ export interface Dialect {
   receive(conn: Connection, data: string, isBinary: boolean): void;
   /** The frame that carries one entry. */
   frame(out: Outgoing): string;
+  /**
+   * The frame that says why the server closes the socket, sent right before the close frame; undefined
+   * when the dialect has none. Only `closeSocket` (close-socket.ts) sends it.
+   */
+  bye(why: CloseName): string | undefined;
 }

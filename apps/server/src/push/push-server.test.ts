@@ -54,8 +54,18 @@ afterEach(async () => {
 async function connect(url: string, protocols?: string[], token = 'tok') {
   const ws = new WebSocket(url, protocols, { headers: { authorization: `Bearer ${token}` } });
   const frames: string[] = [];
-  ws.on('message', (data) => frames.push(String(data)));
-  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  /** Frames and the close in the order the client saw them. */
+  const log: string[] = [];
+  ws.on('message', (data) => {
+    frames.push(String(data));
+    log.push(String(data));
+  });
+  const closed = new Promise<number>((resolve) =>
+    ws.on('close', (code, reason) => {
+      log.push(`close ${code} ${String(reason)}`);
+      resolve(code);
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
@@ -64,7 +74,7 @@ async function connect(url: string, protocols?: string[], token = 'tok') {
     for (let i = 0; i < 200 && frames.length < n; i++) await new Promise((r) => setTimeout(r, 5));
     return frames.slice(0, n);
   };
-  return { ws, frames, closed, next };
+  return { ws, frames, log, closed, next };
 }
 
 describe('createPushServer over real sockets', () => {
@@ -119,6 +129,35 @@ describe('createPushServer over real sockets', () => {
     const s = await connect(srv.url('/webSocket/7/1?after=0'), ['scanpush.v1']);
     expect(await s.closed).toBe(4004);
     expect(srv.push.openSockets()).toBe(0);
+  });
+
+  it('says bye before closing a structured socket it revokes, replaces or shuts down; a text socket hears only the close', async () => {
+    const srv = await start();
+    // Live-only structured sockets (no resume): they are sent nothing but what closing them sends.
+    const revoked = await connect(srv.url('/webSocket/7/1'), ['scanpush.v2']);
+    const text = await connect(srv.url('/webSocket/7/1'));
+    expect(srv.push.closeMember(7, 5)).toBe(2);
+    await Promise.all([revoked.closed, text.closed]);
+    expect(revoked.log).toEqual(['{"type":"bye","code":4001,"reason":"session revoked or expired"}', 'close 4001 session revoked or expired']);
+    expect(text.log).toEqual(['close 4001 session revoked or expired']);
+
+    // The cap is 2 sockets per stream here: a third replaces the oldest.
+    const oldest = await connect(srv.url('/webSocket/7/1'), ['scanpush.v2']);
+    await connect(srv.url('/webSocket/7/1'), ['scanpush.v2']);
+    const newest = await connect(srv.url('/webSocket/7/1'), ['scanpush.v2']);
+    await oldest.closed;
+    expect(oldest.log).toEqual(['{"type":"bye","code":4002,"reason":"too many sockets: replaced by a newer one"}', 'close 4002 too many sockets: replaced by a newer one']);
+
+    await srv.push.shutdown();
+    await newest.closed;
+    expect(newest.log).toEqual(['{"type":"bye","code":1001,"reason":"server shutting down"}', 'close 1001 server shutting down']);
+  });
+
+  it('says bye with PROTOCOL_RETIRED before closing a retired subprotocol', async () => {
+    const srv = await start();
+    const s = await connect(srv.url('/webSocket/7/1'), ['scanpush.v1']);
+    await s.closed;
+    expect(s.log).toEqual(['{"type":"bye","code":4004,"reason":"protocol version retired: update the app"}', 'close 4004 protocol version retired: update the app']);
   });
 
   it('closes a member’s sockets on revocation and all of them at shutdown, then refuses upgrades', async () => {

@@ -4,6 +4,7 @@ import { CLOSE_CODES, RETIRED_SUBPROTOCOLS, STRUCTURED_SUBPROTOCOL, closeName, t
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Metrics } from '../metrics.js';
 import type { AccountStore } from '../storage/accounts.js';
+import { closeSocket } from './close-socket.js';
 import { structuredDialect } from './dialect-structured.js';
 import { textDialect } from './dialect-text.js';
 import { Hub, type HubDeps } from './hub.js';
@@ -68,8 +69,9 @@ export function createPushServer(deps: PushServerDeps): PushServer {
 
   function accept(ws: WebSocket, grant: UpgradeGrant): void {
     if (RETIRED_SUBPROTOCOLS.includes(ws.protocol)) {
-      const { code, reason } = CLOSE_CODES.PROTOCOL_RETIRED;
-      ws.close(code, reason);
+      // A retired version is a structured dialect too: its bye is what lets a client whose platform
+      // rewrites close codes (WeChat) learn 4004 and stop, once the version it speaks is retired.
+      closeSocket(ws, structuredDialect, 'PROTOCOL_RETIRED');
       metrics.disconnects.inc({ reason: 'protocol_retired' });
       return;
     }
