@@ -18,7 +18,7 @@ export interface MemberStreamOptions {
   /** The replay is over: results missed while away may have changed the card. */
   onSynced(): void;
   /** The connection line: a kind for the page's style and its Chinese text. */
-  onConnection(kind: 'connecting' | 'syncing' | 'live' | 'waiting' | 'closed', text: string): void;
+  onConnection(kind: 'connecting' | 'syncing' | 'live' | 'waiting' | 'offline' | 'closed', text: string): void;
   /** A notice above the feed, or undefined to hide it. */
   onNotice(text: string | undefined): void;
 }
@@ -83,6 +83,8 @@ export class MemberStream {
         onConnection('waiting', `连接断开（${status.closeCode ?? status.refusedStatus ?? '-'}），${Math.ceil((status.retryInMs ?? 0) / 1000)} 秒后重连`);
         if (this.failures >= 2) void this.checkSession();
         return;
+      case 'offline':
+        return onConnection('offline', '网络已断开，恢复后自动重连');
       case 'stopped':
         return onConnection('closed', closedText(status.closeCode === undefined ? 'STOPPED' : (closeName(status.closeCode) ?? String(status.closeCode))));
       default:

@@ -1,9 +1,23 @@
-import { shouldReconnect } from '@scanpush/shared';
+import { shouldReconnect, type ByeMessage } from '@scanpush/shared';
+import type { ConnectionStatus } from './socket.js';
+
+/** How a socket ended, as the client saw it: a close code, or a refused upgrade's status; and why. */
+export type SocketEnd = Pick<ConnectionStatus, 'closeCode' | 'refusedStatus' | 'reason'>;
 
 /**
- * Whether to try again after the socket closed with `code`: the shared close-code catalog decides
- * (4001 session revoked, 4002 replaced, 4004 protocol retired and 1000 say no; 1001, 1006, 4003 and
- * unknown codes say yes).
+ * The end that decides what comes next: a socket that ended after the server's `bye` ended for the
+ * bye's code and reason, whatever close code the platform reported (WeChat may report 1005 or 1000
+ * for a server's 4001), and even if it then went silent or failed (1006).
+ */
+export function decidingEnd(seen: SocketEnd, bye: ByeMessage | undefined): SocketEnd {
+  if (!bye || seen.refusedStatus !== undefined) return seen;
+  return { closeCode: bye.code, reason: bye.reason };
+}
+
+/**
+ * Whether to try again after the socket ended with `code` (the deciding one: see decidingEnd). The
+ * shared close-code catalog decides: 4001 session revoked, 4002 replaced and 4004 protocol retired say
+ * no; anything else the client did not ask for — 1000, 1001, 1005, 1006, 4003, unknown codes — says yes.
  */
 export function retryAfterClose(code: number): boolean {
   return shouldReconnect(code);

@@ -5,60 +5,19 @@ import {
   encodeMessage,
   positionOf,
   resumeFrom,
+  type ByeMessage,
   type ClientMessage,
   type ResultMessage,
   type StreamPosition,
   type SyncedMessage,
 } from '@scanpush/shared';
-import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff.js';
-import type { Clock, TimerId } from './clock.js';
-import { retryAfterClose, retryAfterRefusal } from './policy.js';
-import type { ConnectFn, ConnectionState, ConnectionStatus, SocketHandle } from './socket.js';
+import { DEFAULT_BACKOFF, backoffDelay } from './backoff.js';
+import type { TimerId } from './clock.js';
+import { decidingEnd, retryAfterClose, retryAfterRefusal, type SocketEnd } from './policy.js';
+import type { PushClientOptions } from './push-client-options.js';
+import type { ConnectionState, ConnectionStatus, SocketHandle } from './socket.js';
 
-/** What `onSynced` reports once the replay after a (re)connect is over. */
-export interface SyncInfo {
-  /** The client's position after the replay (the server's head). */
-  position: StreamPosition;
-  /** False when results after the resumed position may be missing: pruned, or another epoch. */
-  complete: boolean;
-  /**
-   * True when the position resumed from was of another history (a restored or new database): what was
-   * shown before is not continued, the replay started over from what the server retains.
-   */
-  resynced: boolean;
-}
-
-export interface PushClientOptions {
-  /** Opens one socket to the stream (a connector: `@scanpush/client/ws`, `/browser`, `/wx`). */
-  connect: ConnectFn;
-  clock: Clock;
-  /** In [0, 1): the backoff's jitter. */
-  random?: () => number;
-  /** Where this device stands in the stream (the caller persists it per store); default: nothing yet. */
-  position?: StreamPosition;
-  /** After this long without any frame, send an application ping (default 20 s). */
-  heartbeatMs?: number;
-  /** After a ping, this long without any frame means the socket is dead (default 10 s). */
-  heartbeatTimeoutMs?: number;
-  /** A socket not open after this long is given up (default 10 s). */
-  connectTimeoutMs?: number;
-  /** Wait after `resume()` before connecting: right after onShow WeChat may still refuse the network. */
-  resumeDelayMs?: number;
-  backoff?: BackoffPolicy;
-  /**
-   * A result not shown before, oldest first. `replayed`: it was recorded while this client was not
-   * connected (it came before `synced`). If this throws, the position does not move past the result, so
-   * a resume before a newer result arrives delivers it again.
-   */
-  onResult(result: ResultMessage, info: { replayed: boolean }): void;
-  /** The replay after a (re)connect is over: live results follow. */
-  onSynced?(info: SyncInfo): void;
-  /** The position moved (a new result, or `synced`): persist it to resume from it next time. */
-  onPosition?(position: StreamPosition): void;
-  onStatus?(status: ConnectionStatus): void;
-  /** Frames that could not be read, and errors thrown by `onResult`. */
-  onError?(error: unknown): void;
-}
+export type { PushClientOptions, SyncInfo } from './push-client-options.js';
 
 const CLIENT_CLOSE = 1000;
 type TimerName = 'reconnectTimer' | 'connectTimer' | 'silenceTimer' | 'deadlineTimer';
@@ -76,9 +35,14 @@ const TIMERS: readonly TimerName[] = ['reconnectTimer', 'connectTimer', 'silence
  *   be missing (`complete`) and whether the history changed under the client (`resynced`).
  * - Heartbeat: after `heartbeatMs` of silence it pings; no frame within `heartbeatTimeoutMs` drops the
  *   socket and reconnects (a suspended phone or a NAT that forgot the connection never says goodbye).
- * - Reconnects back off exponentially with jitter, starting over once a connection got synced; a close
- *   code or a refused upgrade that says not to (see policy.ts) stops it.
+ * - Close policy: it reconnects after any end it did not ask for, backing off exponentially with jitter
+ *   (starting over once a connection got synced). Only 4001, 4002 and 4004 stop it, or a refused upgrade
+ *   that will not change (policy.ts). The server says why it closes in a `bye` frame right before the
+ *   close; the bye's code decides over the close frame's, which a platform may rewrite (WeChat: 1005 for
+ *   a server's code, 1000 for a socket it killed), and is the `closeCode` reported.
  * - `pause()` closes the socket until `resume()`, which reconnects after `resumeDelayMs`.
+ * - `setNetwork()` follows the platform's network status: without network it holds no socket and makes
+ *   no attempt (`offline`); with it back it connects at once, and a socket that was open is probed.
  */
 export class PushClient {
   private status: ConnectionStatus = { state: 'idle' };
@@ -88,6 +52,10 @@ export class PushClient {
   private generation = 0;
   private attempt = 0;
   private pingId = 0;
+  /** What the platform last said of the network (`setNetwork`); assumed up until told. */
+  private network = true;
+  /** The server's bye on the current socket: its code decides when the socket ends. */
+  private bye: ByeMessage | undefined;
   /** The current socket got `synced`: results now are live, not replayed. */
   private synced = false;
   /** The position the current socket resumed from, to tell a change of history at `synced`. */
@@ -112,24 +80,58 @@ export class PushClient {
     return this.cursor.position;
   }
 
-  /** Connects now, unless a socket is open or opening, or a reconnect is scheduled. */
+  /**
+   * Connects now, unless a socket is open or opening, a reconnect is scheduled, or the client is
+   * offline; without network it goes `offline` instead.
+   */
   start(): void {
-    if (this.socket || this.status.state === 'waiting') return;
+    if (this.socket || this.status.state === 'waiting' || this.status.state === 'offline') return;
+    if (!this.network) return this.setStatus({ state: 'offline' });
     this.connectNow();
   }
 
-  /** For onHide: closes the socket and cancels any reconnect until `resume()`. */
+  /** For onHide: closes the socket and cancels any reconnect until `resume()` (offline too). */
   pause(): void {
     if (this.status.state === 'stopped' || this.status.state === 'paused') return;
     this.drop('background');
     this.setStatus({ state: 'paused' });
   }
 
-  /** For onShow: reconnects after `resumeDelayMs` if paused. */
+  /** For onShow: reconnects after `resumeDelayMs` if paused; without network it goes `offline` instead. */
   resume(): void {
     if (this.status.state !== 'paused') return;
     this.attempt = 0;
+    if (!this.network) return this.setStatus({ state: 'offline' });
     this.schedule(this.options.resumeDelayMs ?? 1000, {});
+  }
+
+  /**
+   * What the platform says of the network (WeChat: `wx.getNetworkType` at start, then
+   * `wx.onNetworkStatusChange`; browsers: `online`/`offline`). Unavailable: the socket and every timer
+   * are dropped and the state is `offline` until the network is back. Available: from `offline` it
+   * connects at once with the backoff started over, and so it does when `waiting` after failed attempts
+   * (a network change is worth more than a backoff timer), but not during the short wait after
+   * `resume()`, which is there because WeChat may refuse the network right after onShow. A socket that
+   * is `syncing` or `live` is probed at once, with a ping and the heartbeat's deadline: a switch from
+   * Wi-Fi to 4G often kills TCP without a word. `paused` and `stopped` only take note; `resume()` or
+   * `start()` then act on it.
+   */
+  setNetwork(available: boolean): void {
+    this.network = available;
+    const { state } = this.status;
+    if (state === 'stopped' || state === 'paused' || state === 'idle') return;
+    if (!available) {
+      if (state === 'offline') return;
+      this.drop('offline');
+      this.setStatus({ state: 'offline' });
+      return;
+    }
+    if (state === 'offline' || (state === 'waiting' && this.attempt > 0)) {
+      this.attempt = 0;
+      this.connectNow();
+    } else if (state === 'syncing' || state === 'live') {
+      this.probe();
+    }
   }
 
   /** Skips the wait of a scheduled reconnect (a tap on "reconnect", the network coming back). */
@@ -150,12 +152,16 @@ export class PushClient {
     this.clear('reconnectTimer');
     const generation = ++this.generation;
     const current = () => generation === this.generation;
+    const { clock } = this.options;
+    const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
     this.synced = false;
+    this.bye = undefined;
     this.setStatus({ state: 'connecting' });
-    this.connectTimer = this.options.clock.setTimeout(() => {
+    this.connectTimer = clock.setTimeout(() => {
       if (current()) this.lost({ closeCode: 1006, reason: 'connect timeout' });
-    }, this.options.connectTimeoutMs ?? 10_000);
-    this.socket = this.options.connect({
+    }, timeoutMs);
+    const socket = this.options.connect(
+      {
       onOpen: () => {
         if (current()) this.opened();
       },
@@ -168,7 +174,13 @@ export class PushClient {
       onRefused: (status, reason) => {
         if (current()) this.lost({ refusedStatus: status, reason });
       },
-    });
+      },
+      { timeoutMs, clock },
+    );
+    // A connector may report the end before it returns (a platform that fails at once): then the
+    // socket is already abandoned, and only its closing is left to do.
+    if (current()) this.socket = socket;
+    else closeQuietly(socket, 'lost');
   }
 
   private opened(): void {
@@ -193,6 +205,9 @@ export class PushClient {
       case 'synced':
         return this.syncedWith(message);
       case 'pong':
+        return;
+      case 'bye':
+        this.bye = message;
         return;
     }
   }
@@ -223,22 +238,32 @@ export class PushClient {
 
   /** Any frame proves the socket alive: restart the silence timer, cancel a pending ping deadline. */
   private heard(): void {
-    const { clock } = this.options;
     this.clear('deadlineTimer');
     this.clear('silenceTimer');
-    this.silenceTimer = clock.setTimeout(() => {
+    this.silenceTimer = this.options.clock.setTimeout(() => {
       this.silenceTimer = undefined;
-      this.send({ type: 'ping', id: ++this.pingId });
-      this.deadlineTimer = clock.setTimeout(() => {
-        this.deadlineTimer = undefined;
-        this.lost({ closeCode: 1006, reason: 'heartbeat timeout' });
-      }, this.options.heartbeatTimeoutMs ?? 10_000);
+      this.probe();
     }, this.options.heartbeatMs ?? 20_000);
   }
 
-  /** The socket is gone (closed, refused, failed, timed out): reconnect unless the server said not to. */
-  private lost(end: Pick<ConnectionStatus, 'closeCode' | 'refusedStatus' | 'reason'>): void {
-    this.drop(end.reason === 'heartbeat timeout' || end.reason === 'connect timeout' ? end.reason : 'lost');
+  /** Pings now and drops the socket if no frame comes within the deadline; one ping at a time. */
+  private probe(): void {
+    if (this.deadlineTimer !== undefined) return;
+    this.clear('silenceTimer');
+    this.send({ type: 'ping', id: ++this.pingId });
+    this.deadlineTimer = this.options.clock.setTimeout(() => {
+      this.deadlineTimer = undefined;
+      this.lost({ closeCode: 1006, reason: 'heartbeat timeout' });
+    }, this.options.heartbeatTimeoutMs ?? 10_000);
+  }
+
+  /**
+   * The socket is gone (closed, refused, failed, timed out): reconnect unless the end says not to, a
+   * bye heard on the socket deciding over its close code.
+   */
+  private lost(seen: SocketEnd): void {
+    const end = decidingEnd(seen, this.bye);
+    this.drop(seen.reason === 'heartbeat timeout' || seen.reason === 'connect timeout' ? seen.reason : 'lost');
     const retry = end.refusedStatus !== undefined ? retryAfterRefusal(end.refusedStatus) : retryAfterClose(end.closeCode ?? 1006);
     if (!retry) {
       this.setStatus({ state: 'stopped', ...end });
@@ -247,7 +272,7 @@ export class PushClient {
     this.schedule(backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF, this.random), end);
   }
 
-  private schedule(delayMs: number, end: Pick<ConnectionStatus, 'closeCode' | 'refusedStatus' | 'reason'>): void {
+  private schedule(delayMs: number, end: SocketEnd): void {
     this.clear('reconnectTimer');
     this.reconnectTimer = this.options.clock.setTimeout(() => {
       this.reconnectTimer = undefined;
@@ -259,16 +284,11 @@ export class PushClient {
   /** Forgets the current socket (closing it if still there) and every timer. */
   private drop(reason: string): void {
     this.generation++;
+    this.bye = undefined;
     for (const timer of TIMERS) this.clear(timer);
     const socket = this.socket;
     this.socket = undefined;
-    if (socket) {
-      try {
-        socket.close(CLIENT_CLOSE, reason);
-      } catch {
-        // Already closed or never opened: nothing left to release.
-      }
-    }
+    if (socket) closeQuietly(socket, reason);
   }
 
   private send(message: ClientMessage): void {
@@ -284,5 +304,13 @@ export class PushClient {
   private setStatus(status: ConnectionStatus): void {
     this.status = status;
     this.options.onStatus?.(status);
+  }
+}
+
+function closeQuietly(socket: SocketHandle, reason: string): void {
+  try {
+    socket.close(CLIENT_CLOSE, reason);
+  } catch {
+    // Already closed or never opened: nothing left to release.
   }
 }

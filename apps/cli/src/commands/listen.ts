@@ -128,6 +128,7 @@ function listenStructured(options: StructuredListen, output: ListenOutput): Prom
         if (status.state === 'connecting') opened = false;
         else if (status.state === 'syncing') opened = everOpen = true;
         else if (status.state === 'waiting' || status.state === 'stopped') ended(status);
+        else if (status.state === 'offline') output.note('the network is unavailable; reconnecting when it is back');
       },
       onError: (error) => output.note(error instanceof Error ? error.message : String(error)),
     });

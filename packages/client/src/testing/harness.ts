@@ -3,6 +3,9 @@ import { PushClient, type PushClientOptions, type SyncInfo } from '../push-clien
 import type { ConnectionStatus, SocketEvents } from '../socket.js';
 import { FakeClock } from './fake-clock.js';
 
+export { FakeClock } from './fake-clock.js';
+export { FakeWx, FakeWxTask, WX_DEFAULT_TIMEOUT_MS, WX_MAX_TASKS, type WxFate } from './fake-wx.js';
+
 /** A socket the test drives by hand: it opens, delivers and closes when told, and records what was sent. */
 export class FakeSocket {
   readonly sent: string[] = [];
