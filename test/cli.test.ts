@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { QR_TOKEN_LENGTH, type CardView, type QrResponse } from '@scanpush/shared';
+import { QR_TOKEN_LENGTH, parseStaffBinding, type CardView, type QrResponse } from '@scanpush/shared';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api, devLogin, mintQr, scan } from './helpers/client.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
+import { decodeQrPng } from '../apps/cli/src/qr-image.js';
 
 // The CLI as users run it: the bundled file, in child processes, against the real server in this process.
 // Children are spawned asynchronously: a synchronous spawn would block the server they talk to.
@@ -267,6 +268,25 @@ describe('scanpush qr and scan', () => {
       expect(out.stderr).toMatch(reason);
     }
     expect(await remaining()).toBe(10);
+  });
+});
+
+describe('scanpush staff-qr', () => {
+  it('draws the staff binding QR: the PNG decodes to the URL the mini-program’s bind page accepts', async () => {
+    const png = join(dir, 'staff.png');
+    const out = await run(['--server', srv.url, 'staff-qr', '--png', png], { SCANPUSH_MERCHANT_KEY: srv.demoMerchantKey });
+    expect(out.code, out.stderr).toBe(0);
+    const url = `${srv.url}/staff/bind#${srv.demoMerchantKey}`;
+    expect(out.stdout).toContain(`\n${url}\n`);
+    expect(out.stdout).toContain(`q=${encodeURIComponent(url)}\n`);
+    expect(await decodeQrPng(png)).toBe(url);
+    expect(parseStaffBinding(url, srv.url)).toEqual({ ok: true, binding: { kind: 'key', key: srv.demoMerchantKey } });
+  });
+
+  it('refuses a malformed key in one line', async () => {
+    const out = await run(['--server', srv.url, 'staff-qr', '--key', 'spk_1_short']);
+    expect(out).toMatchObject({ code: 1, stdout: '' });
+    expect(out.stderr).toMatch(/^scanpush: --key must be a staff key[^\n]*\n$/);
   });
 });
 

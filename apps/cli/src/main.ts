@@ -3,19 +3,20 @@ import { backupCommand } from './commands/backup.js';
 import { listenCommand } from './commands/listen.js';
 import { qrCommand } from './commands/qr.js';
 import { scanCommand } from './commands/scan.js';
+import { staffQrCommand } from './commands/staff-qr.js';
 import { CliError, EXIT } from './errors.js';
 import { serverOption } from './options.js';
 
 function program(): Command {
   const root = new Command('scanpush')
-    .description('scanpush from the terminal: member QR codes, merchant scans, the push socket')
+    .description('scanpush from the terminal: member QR codes, merchant scans, staff binding QR codes, the push socket')
     .addOption(serverOption())
     .exitOverride()
     .configureOutput({
       // Commander's errors become the same one line as every other failure.
       outputError: (text, write) => write(`scanpush: ${oneLine(text.replace(/^error: /, ''))}\n`),
     });
-  for (const command of [qrCommand(), scanCommand(), listenCommand(), backupCommand()]) {
+  for (const command of [qrCommand(), scanCommand(), staffQrCommand(), listenCommand(), backupCommand()]) {
     root.addCommand(command.exitOverride().configureOutput(root.configureOutput()));
   }
   return root;

@@ -11,3 +11,4 @@ export * from './result-codes.js';
 export * from './scan-result.js';
 export * from './position.js';
 export * from './socket-path.js';
+export * from './staff-binding.js';

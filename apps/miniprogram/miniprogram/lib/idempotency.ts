@@ -1,6 +1,6 @@
 /**
- * A fresh Idempotency-Key for one scan: the merchant page sends the same key again when it retries that
- * scan, so a retry after a lost answer cannot deduct twice. Unique enough per merchant (time plus 64
+ * A fresh Idempotency-Key for one scan: the staff scan page sends the same key again when it retries that
+ * scan, so a retry after a lost answer cannot deduct twice. Unique enough per staff key (time plus 64
  * random bits); no secret, so Math.random serves where WeChat lacks crypto.
  */
 export function newIdempotencyKey(random: () => number = Math.random, now: number = Date.now()): string {

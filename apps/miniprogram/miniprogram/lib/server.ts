@@ -1,13 +1,6 @@
-/**
- * The scanpush server for each version of the mini-program (`envVersion`). Production needs an https
- * origin whose domain is listed as request 合法域名 and, for the socket, socket 合法域名 (see README).
- * Edit these before uploading.
- */
-export const SERVERS: Record<'develop' | 'trial' | 'release', string> = {
-  develop: 'http://127.0.0.1:8089',
-  trial: 'https://scanpush.example.com',
-  release: 'https://scanpush.example.com',
-};
+import { SERVERS } from './server-origins';
+
+export { SERVERS };
 
 /**
  * Storage key that points the develop version at another server (a LAN address while debugging on a
@@ -16,9 +9,14 @@ export const SERVERS: Record<'develop' | 'trial' | 'release', string> = {
  */
 export const SERVER_OVERRIDE_KEY = 'scanpush.server';
 
+/** This copy of the mini-program: 开发版 (DevTools, 预览, 真机调试), 体验版 or 正式版. */
+export function envVersion(): 'develop' | 'trial' | 'release' {
+  return wx.getAccountInfoSync().miniProgram.envVersion;
+}
+
 /** The server origin to talk to, without a trailing slash. */
 export function serverUrl(): string {
-  const env = wx.getAccountInfoSync().miniProgram.envVersion;
+  const env = envVersion();
   if (env === 'develop') {
     const override: unknown = wx.getStorageSync(SERVER_OVERRIDE_KEY);
     if (typeof override === 'string' && /^https?:\/\/[^/\s]+/.test(override)) return override.replace(/\/+$/, '');

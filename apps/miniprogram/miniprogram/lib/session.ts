@@ -1,5 +1,7 @@
+import { devLogin } from '@scanpush/dev-login';
 import type { SessionResponse } from '@scanpush/shared';
-import { apiRequest } from './api';
+import { ApiError, apiRequest } from './api';
+import { envVersion } from './server';
 
 /** Our own session (never WeChat's session_key): sent as a bearer token on requests and the socket. */
 export interface MemberSession {
@@ -23,7 +25,12 @@ export function storedSession(server: string): MemberSession | undefined {
   return Date.parse(session.expiresAt) - Date.now() > RENEW_MARGIN_MS ? session : undefined;
 }
 
-/** `wx.login` → `POST /api/auth/wechat`; stores and answers the new session. */
+/**
+ * `wx.login` → `POST /api/auth/wechat`; stores and answers the new session. In the develop version of a
+ * development build only, a server that answers 503 UNAVAILABLE (no WeChat credentials configured, as on
+ * a newcomer's machine) is asked for the development login instead (`@scanpush/dev-login`, which a
+ * release build does not contain).
+ */
 export async function login(server: string): Promise<MemberSession> {
   const code = await new Promise<string>((resolve, reject) => {
     wx.login({
@@ -31,7 +38,14 @@ export async function login(server: string): Promise<MemberSession> {
       fail: (err) => reject(new Error(err.errMsg)),
     });
   });
-  const answer = await apiRequest<SessionResponse>(server, '/api/auth/wechat', { body: { code } });
+  let answer: SessionResponse;
+  try {
+    answer = await apiRequest<SessionResponse>(server, '/api/auth/wechat', { body: { code } });
+  } catch (err) {
+    const unconfigured = err instanceof ApiError && err.status === 503 && err.code === 'UNAVAILABLE';
+    if (!unconfigured || !devLogin || envVersion() !== 'develop') throw err;
+    answer = await devLogin((path, body) => apiRequest(server, path, { body }));
+  }
   const session: MemberSession = { ...answer, server };
   wx.setStorageSync(STORAGE_KEY, session);
   return session;

@@ -17,7 +17,7 @@ export interface SimComponent<D = Record<string, any>> {
 }
 
 interface Simulate {
-  load(path: string, options?: { compiler?: 'official' | 'simulate' }): string;
+  load(path: string, options?: { compiler?: 'official' | 'simulate'; rootPath?: string }): string;
   render(id: string): SimComponent;
 }
 
@@ -28,15 +28,21 @@ export function loadSimulate(): { simulate: Simulate; wx: WxNode } {
   return { simulate, wx };
 }
 
+/** The pages by name, as app.json routes them (the staff pages are in the `staff` sub-package). */
+const PAGE_PATHS = { member: 'pages/member/index', 'staff-scan': 'staff/pages/scan/index', 'staff-bind': 'staff/pages/bind/index' } as const;
+
 /**
  * Loads a compiled page, renders it into the document and runs its lifecycle as WeChat would open it
- * (`onLoad` then `onShow`: miniprogram-simulate only knows components, so the test plays the router).
+ * (`onLoad` with the page's query, then `onShow`: miniprogram-simulate only knows components, so the
+ * test plays the router).
  */
-export function openPage<D>(simulate: Simulate, name: 'member' | 'merchant'): SimComponent<D> {
-  const id = simulate.load(join(BUILD_DIR, 'pages', name, 'index'), { compiler: 'official' });
+export function openPage<D>(simulate: Simulate, name: keyof typeof PAGE_PATHS, query: Record<string, string> = {}): SimComponent<D> {
+  // rootPath: the project, so WXML compiles once with each page under its own path (two `index.wxml`
+  // compiled apart clash in the compiler's globals).
+  const id = simulate.load(join(BUILD_DIR, PAGE_PATHS[name]), { compiler: 'official', rootPath: BUILD_DIR });
   const page = simulate.render(id) as SimComponent<D>;
   page.attach(document.createElement('parent-wrapper'));
-  lifecycle(page, 'onLoad', {});
+  lifecycle(page, 'onLoad', query);
   lifecycle(page, 'onShow');
   return page;
 }

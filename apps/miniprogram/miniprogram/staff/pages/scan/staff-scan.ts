@@ -1,14 +1,6 @@
-import { MERCHANT_KEY_PREFIX, type ScanResponse } from '@scanpush/shared';
-import { ApiError, apiRequest } from '../../lib/api';
-import { ERROR_TEXT, errorText, resultView, type ResultView } from '../../lib/messages';
-
-/** Where the staff key is kept on the shop's phone after it was bound once. */
-export const MERCHANT_KEY_STORAGE = 'scanpush.merchantKey';
-
-/** The key as shown on screen: enough to recognise it, not enough to copy it. */
-export function maskKey(key: string): string {
-  return `${key.slice(0, key.indexOf('_', MERCHANT_KEY_PREFIX.length) + 5)}…`;
-}
+import type { ScanResponse } from '@scanpush/shared';
+import { ApiError, apiRequest } from '../../../lib/api';
+import { ERROR_TEXT, errorText, resultView, type ResultView } from '../../../lib/messages';
 
 /** One scan on its way: retried with the same Idempotency-Key, so it deducts at most once. */
 export interface PendingScan {
@@ -25,7 +17,7 @@ export type ScanOutcome =
   | { kind: 'rebind'; message: string }
   | { kind: 'error'; message: string };
 
-/** Posts the scan and says what the staff should see. */
+/** Posts the scan with the staff key and says what the staff should see. */
 export async function submitScan(server: string, key: string, scan: PendingScan): Promise<ScanOutcome> {
   try {
     const answer = await apiRequest<ScanResponse>(server, '/api/scans', {
