@@ -83,6 +83,8 @@ export function connectionText(status: ConnectionStatus): string {
       return `连接已断开，${Math.ceil((status.retryInMs ?? 0) / 1000)} 秒后重连（点击立即重连）`;
     case 'paused':
       return '已暂停';
+    case 'offline':
+      return OFFLINE_TEXT;
     case 'stopped':
       if (status.closeCode === CLOSE_CODES.SESSION_REVOKED.code) return '登录已失效，正在重新登录…';
       if (status.closeCode === CLOSE_CODES.REPLACED.code) return '已在其他设备打开，点击重新连接';
@@ -90,6 +92,19 @@ export function connectionText(status: ConnectionStatus): string {
       return '连接已关闭，点击重新连接';
   }
 }
+
+/** The connection line while the phone has no network; the client reconnects by itself when it returns. */
+export const OFFLINE_TEXT = '当前无网络，恢复后自动连接';
+
+/** Over a code whose time is up and that could not be replaced: tapping it asks for a fresh one. */
+export const QR_EXPIRED_TEXT = '二维码已失效，点击刷新';
+/** Over the QR box when no code could be loaded at all. */
+export const QR_FAILED_TEXT = '二维码加载失败，点击重试';
+/** Under a code still valid while the phone has no network: the staff's phone checks it, not this one. */
+export const QR_OFFLINE_HINT = '当前无网络，二维码在倒计时结束前仍可使用';
+
+/** Said when the member takes a screenshot of the code. */
+export const CAPTURE_WARNING = '二维码仅供本人当面使用，请勿截图发给他人';
 
 /**
  * Shown when the server's history is another one than the card's saved position belongs to (its

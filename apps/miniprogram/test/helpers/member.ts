@@ -9,14 +9,21 @@ import type { WxNode } from './wx-node';
 export interface MemberData {
   phase: string;
   cards: CardView[];
+  cardIndex: number;
   storeName: string;
   remaining: number;
   qrReady: boolean;
   qrSeconds: number;
   connection: string;
+  connectionText: string;
+  online: boolean;
+  qrExpired: boolean;
+  qrError: string;
   syncNotice: string;
   result: { seq: number; storeId: number; ok: boolean; title: string; detail: string } | null;
-  history: Array<{ label: string; delta: string; balance: string }>;
+  history: Array<{ id: number; label: string; delta: string; balance: string }>;
+  historyMore: boolean;
+  staffEntry: boolean;
 }
 
 /** The phone as a fresh install pointed at `server`; the canvas cleared (sizing a canvas clears it). */
@@ -27,6 +34,7 @@ export function resetWx(wx: WxNode, server: string): void {
   wx.duplicateFrames = false;
   wx.canvas.width = 0;
   wx.canvas.height = 0;
+  wx.resetPlatform();
 }
 
 /** The token a camera reads off the page's canvas right now. */

@@ -37,5 +37,20 @@ Component<typeof INITIAL_DATA, {}, WechatMiniprogram.Component.MethodOption, [],
     onReconnect() {
       this.screen?.reconnect();
     },
+    onQrTap() {
+      if (this.data.qrExpired || (!this.data.qrReady && this.data.qrError)) void this.screen?.retryQr();
+    },
+    onPullDownRefresh() {
+      void this.screen?.pullDown();
+    },
+    onReachBottom() {
+      void this.screen?.loadMoreHistory();
+    },
+    onLoadMore() {
+      void this.screen?.loadMoreHistory();
+    },
+    onStaffEntry() {
+      this.screen?.openStaffScan();
+    },
   },
 });

@@ -10,15 +10,25 @@ export interface MemberData {
   cardIndex: number;
   storeName: string;
   remaining: number;
+  /** A valid code is drawn. */
   qrReady: boolean;
   qrSeconds: number;
+  /** The drawn code's time ran out before a fresh one came: wiped and masked, tap to refresh. */
+  qrExpired: boolean;
   qrError: string;
   connection: ConnectionState;
   connectionText: string;
+  /** Whether the phone has a network (`wx.onNetworkStatusChange`). */
+  online: boolean;
   /** Said once the card's stream was resynchronised (the server's database was restored); '' otherwise. */
   syncNotice: string;
   result: ResultView | null;
   history: HistoryRow[];
+  /** Older history is left to load ("加载更多", or scrolling to the bottom). */
+  historyMore: boolean;
+  historyLoading: boolean;
+  /** This phone holds a staff credential: the 员工扫码 entry shows (members never see it). */
+  staffEntry: boolean;
 }
 
 export const INITIAL_DATA: MemberData = {
@@ -30,12 +40,17 @@ export const INITIAL_DATA: MemberData = {
   remaining: 0,
   qrReady: false,
   qrSeconds: 0,
+  qrExpired: false,
   qrError: '',
   connection: 'idle',
   connectionText: '',
+  online: true,
   syncNotice: '',
   result: null,
   history: [],
+  historyMore: false,
+  historyLoading: false,
+  staffEntry: false,
 };
 
 /** What the screen needs of its page. */

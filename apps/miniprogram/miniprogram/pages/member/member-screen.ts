@@ -1,33 +1,52 @@
 import type { ConnectionStatus, PushClient } from '@scanpush/client';
 import { CLOSE_CODES, type CardView, type LedgerEntry, type QrResponse, type ResultMessage, type StreamPosition } from '@scanpush/shared';
 import { ApiError, apiRequest, type ApiRequest } from '../../lib/api';
-import { RESYNCED_TEXT, connectionText, errorText, historyRow, resultView } from '../../lib/messages';
+import { CAPTURE_WARNING, RESYNCED_TEXT, connectionText, errorText, historyRow, resultView, type HistoryRow } from '../../lib/messages';
+import { watchNetwork } from '../../lib/network';
+import { ScreenKeeper } from '../../lib/screen';
 import { serverUrl } from '../../lib/server';
 import { forgetSession, login, storedSession, type MemberSession } from '../../lib/session';
+import { STAFF_SCAN_PAGE, staffBound } from '../../lib/staff-credential';
 import { forgetLegacySeq } from '../../lib/stream-positions';
 import { createCardClient } from './card-client';
+import { HISTORY_PAGE, NO_HISTORY, nextBefore, withNewest, withOlder, type HistoryList } from './history-list';
 import type { MemberData, MemberView } from './member-data';
 import { QrPanel } from './qr-panel';
 
 /**
  * The member page's behaviour, apart from `Component()`: login, the card, the QR and its countdown, the
- * one socket, results and the history. The page forwards its lifecycle here.
+ * one socket, results and the history, the screen's brightness and the network. The page forwards its
+ * lifecycle here.
  *
  * The socket carries the stream of the card on screen only (one member's results at one store). A card
  * switch stops that card's client and starts the other's from its own saved position, so each result
- * reaches the card it belongs to, once.
+ * reaches the card it belongs to, once. The socket is connected only while the page is shown and the
+ * phone has a network; without one the client waits `offline` and connects the moment it returns.
+ *
+ * An expired session is renewed once however many requests (and the socket) find it at the same time:
+ * one `wx.login`, one new socket.
  */
 export class MemberScreen {
   private readonly server = serverUrl();
   private session: MemberSession | undefined;
+  /** The login in flight, shared by every request and socket that found the session gone. */
+  private renewal: Promise<MemberSession> | undefined;
   /** The push client of the card on screen; events of any other (a stopped one) are ignored. */
   private client: PushClient | undefined;
   private storeId = 0;
   /** The history (epoch) of the result on screen, to tell whether a resync made it one the server lost. */
   private resultEpoch = '';
   private readonly qr: QrPanel;
-  private relogging = false;
+  private readonly screen = new ScreenKeeper();
+  private history: HistoryList<HistoryRow> = NO_HISTORY;
+  /** Bumped when the history starts over (card switch, resync): answers of an older list are dropped. */
+  private historyGen = 0;
+  private loadingMore = false;
+  private visible = false;
+  private online = true;
   private closed = false;
+  private readonly stopWatchingNetwork: () => void;
+  private readonly onCapture = () => this.warnCapture();
 
   constructor(private readonly view: MemberView) {
     const screen = this;
@@ -38,10 +57,16 @@ export class MemberScreen {
       get closed() {
         return screen.closed;
       },
+      get online() {
+        return screen.online;
+      },
     });
+    this.stopWatchingNetwork = watchNetwork((online) => this.setOnline(online));
+    if (typeof wx.onUserCaptureScreen === 'function') wx.onUserCaptureScreen(this.onCapture);
   }
 
   async open(): Promise<void> {
+    this.set({ staffEntry: staffBound() });
     try {
       this.session = storedSession(this.server) ?? (await login(this.server));
       forgetLegacySeq(this.session.memberId);
@@ -58,26 +83,41 @@ export class MemberScreen {
   }
 
   show(): void {
-    if (this.closed || this.view.data.phase !== 'ready') return;
-    this.client?.resume();
-    this.qr.startTicking();
+    this.visible = true;
+    if (this.closed) return;
+    // A phone bound (or unbound) as staff meanwhile shows (or hides) its entry.
+    this.set({ staffEntry: staffBound() });
+    if (this.view.data.phase === 'ready') {
+      if (this.client?.state === 'idle') this.client.start();
+      else this.client?.resume();
+      this.qr.startTicking();
+    }
+    this.updateScreen();
   }
 
   hide(): void {
+    this.visible = false;
     this.client?.pause();
     this.qr.stopTicking();
+    this.updateScreen();
   }
 
   close(): void {
+    this.visible = false;
+    this.updateScreen();
     this.closed = true;
     this.client?.stop();
     this.qr.stopTicking();
+    this.stopWatchingNetwork();
+    // Before base library 2.9.3 there is no off; newer ones take the listener (the typings lag behind).
+    if (typeof wx.offUserCaptureScreen === 'function') (wx.offUserCaptureScreen as (listener?: () => void) => void)(this.onCapture);
   }
 
   async selectCard(index: number): Promise<void> {
     const card = this.view.data.cards[index];
     if (!card || card.storeId === this.storeId) return;
-    this.set({ cardIndex: index, storeName: card.storeName, remaining: card.remaining, result: null, syncNotice: '', history: [] });
+    this.set({ cardIndex: index, storeName: card.storeName, remaining: card.remaining, result: null, syncNotice: '' });
+    this.resetHistory();
     await this.useCard(card.storeId);
   }
 
@@ -87,11 +127,56 @@ export class MemberScreen {
     void this.qr.refresh();
   }
 
+  /** The QR mask (expired, or failed to load) was tapped. */
+  retryQr(): Promise<void> {
+    return this.qr.retry();
+  }
+
   /** Connection line tapped: reconnect now rather than after the backoff, or after the server closed it. */
   reconnect(): void {
     const state = this.client?.state;
     // A new client resumes from the card's saved position, as the old one's next attempt would have.
     if (state === 'waiting' || state === 'stopped') this.startSocket();
+  }
+
+  /** Pull-down: the card, the newest history and a fresh code; the spinner stops when all answered. */
+  async pullDown(): Promise<void> {
+    try {
+      if (this.view.data.phase !== 'ready') {
+        await this.reload();
+      } else {
+        await Promise.all([this.refreshCard(), this.loadHistory(), this.qr.retry()]);
+      }
+    } finally {
+      if (typeof wx.stopPullDownRefresh === 'function') wx.stopPullDownRefresh();
+    }
+  }
+
+  /** "加载更多" or the bottom reached: the next older page of the card's history, once at a time. */
+  async loadMoreHistory(): Promise<void> {
+    const before = nextBefore(this.history);
+    if (before === undefined || this.loadingMore) return;
+    const storeId = this.storeId;
+    const gen = this.historyGen;
+    this.loadingMore = true;
+    this.set({ historyLoading: true });
+    try {
+      const { entries } = await this.call<{ entries: LedgerEntry[] }>(`/api/cards/${storeId}/history?limit=${HISTORY_PAGE}&before=${before}`);
+      if (gen !== this.historyGen) return;
+      this.showHistory(withOlder(this.history, entries.map(historyRow)));
+    } catch {
+      // The button stays: another tap tries again.
+    } finally {
+      if (gen === this.historyGen) {
+        this.loadingMore = false;
+        this.set({ historyLoading: false });
+      }
+    }
+  }
+
+  /** The 员工扫码 entry (shown to bound staff phones only). */
+  openStaffScan(): void {
+    wx.navigateTo({ url: STAFF_SCAN_PAGE });
   }
 
   private async loadCards(): Promise<void> {
@@ -103,6 +188,7 @@ export class MemberScreen {
     const index = Math.max(0, cards.findIndex((c) => c.storeId === this.storeId));
     const card = cards[index]!;
     this.set({ phase: 'ready', cards, cardIndex: index, storeName: card.storeName, remaining: card.remaining });
+    if (card.storeId !== this.storeId) this.resetHistory();
     await this.useCard(card.storeId);
   }
 
@@ -112,7 +198,10 @@ export class MemberScreen {
     await Promise.all([this.qr.useCard(storeId), this.loadHistory()]);
   }
 
-  /** (Re)starts the socket of the card on screen, from that card's saved position. */
+  /**
+   * (Re)starts the socket of the card on screen, from that card's saved position: at once when the page
+   * is shown and the phone online; offline it waits for the network, hidden for `show()`.
+   */
   private startSocket(): void {
     // Forgotten before it is stopped, so that its last `stopped` does not reach the screen.
     const old = this.client;
@@ -129,17 +218,39 @@ export class MemberScreen {
         if (client === this.client) this.onSynced(info);
       },
       onStatus: (status) => {
-        if (client === this.client) this.onStatus(status);
+        if (client === this.client) this.onStatus(status, session.token);
       },
     });
     this.client = client;
-    client.start();
+    if (!this.online) client.setNetwork(false);
+    else if (this.visible) client.start();
   }
 
-  private onStatus(status: ConnectionStatus): void {
+  private onStatus(status: ConnectionStatus, token: string): void {
     this.set({ connection: status.state, connectionText: connectionText(status) });
-    // The session was revoked: log in again; the new token opens a new socket.
-    if (status.state === 'stopped' && status.closeCode === CLOSE_CODES.SESSION_REVOKED.code) void this.relogin();
+    // The session was revoked (the server's bye says so, whatever code WeChat delivers the close with):
+    // log in again; the new token opens a new socket.
+    if (status.state === 'stopped' && status.closeCode === CLOSE_CODES.SESSION_REVOKED.code) {
+      this.renewSession(token).catch((err: unknown) => this.set({ connectionText: errorText(err) }));
+    }
+  }
+
+  /** The phone's network came or went (also its state at the start). */
+  private setOnline(online: boolean): void {
+    if (online === this.online || this.closed) return;
+    this.online = online;
+    this.set({ online });
+    this.client?.setNetwork(online);
+    if (!online) return;
+    // What failed for want of a network is tried again at once: the load itself, or the code, the count
+    // and the history.
+    if (this.view.data.phase === 'error') {
+      void this.reload();
+    } else if (this.view.data.phase === 'ready') {
+      this.qr.online();
+      void this.refreshCard();
+      void this.loadHistory();
+    }
   }
 
   /** The replay after a (re)connect is over: the card's count is the server's again. */
@@ -152,6 +263,7 @@ export class MemberScreen {
       if (stale) patch.result = null;
       this.set(patch);
       if (stale) void this.qr.refresh();
+      this.resetHistory();
       void this.loadHistory();
     }
     void this.refreshCard();
@@ -190,32 +302,56 @@ export class MemberScreen {
     }
   }
 
+  /** The newest page of the card's history, merged with older pages already loaded. */
   private async loadHistory(): Promise<void> {
     const storeId = this.storeId;
+    const gen = this.historyGen;
     try {
-      const { entries } = await this.call<{ entries: LedgerEntry[] }>(`/api/cards/${storeId}/history?limit=20`);
-      // Answered after a card switch, it is the other card's.
-      if (storeId === this.storeId) this.set({ history: entries.map(historyRow) });
+      const { entries } = await this.call<{ entries: LedgerEntry[] }>(`/api/cards/${storeId}/history?limit=${HISTORY_PAGE}`);
+      // Answered after a card switch (or a resync), it is of another list.
+      if (storeId === this.storeId && gen === this.historyGen) this.showHistory(withNewest(this.history, entries.map(historyRow)));
     } catch {
       // History is a convenience: the card and the QR work without it.
     }
   }
 
-  private async relogin(): Promise<void> {
-    if (this.relogging || this.closed) return;
-    this.relogging = true;
-    try {
-      forgetSession();
-      this.session = await login(this.server);
-      this.startSocket();
-    } catch (err) {
-      this.set({ connectionText: errorText(err) });
-    } finally {
-      this.relogging = false;
-    }
+  private resetHistory(): void {
+    this.historyGen++;
+    this.loadingMore = false;
+    this.showHistory(NO_HISTORY);
+    this.set({ historyLoading: false });
   }
 
-  /** A member request; an expired or revoked session is renewed once through WeChat login. */
+  private showHistory(list: HistoryList<HistoryRow>): void {
+    this.history = list;
+    this.set({ history: list.rows, historyMore: list.more });
+  }
+
+  /**
+   * A new session after `stale` was refused, single-flight: requests and the socket that find the same
+   * session gone share one `wx.login`, and the socket restarts once, with the new token. A caller whose
+   * token was already replaced gets the current session.
+   */
+  private renewSession(stale: string): Promise<MemberSession> {
+    if (this.session && this.session.token !== stale) return Promise.resolve(this.session);
+    if (!this.renewal) {
+      const renewal = (async () => {
+        forgetSession();
+        const session = await login(this.server);
+        this.session = session;
+        this.startSocket();
+        return session;
+      })();
+      this.renewal = renewal;
+      const done = () => {
+        if (this.renewal === renewal) this.renewal = undefined;
+      };
+      renewal.then(done, done);
+    }
+    return this.renewal;
+  }
+
+  /** A member request; an expired or revoked session is renewed (once for all) through WeChat login. */
   private async call<T>(path: string, init: ApiRequest = {}): Promise<T> {
     const session = this.session;
     if (!session) throw new ApiError(401, 'UNAUTHORIZED', 'not logged in');
@@ -223,15 +359,26 @@ export class MemberScreen {
       return await apiRequest<T>(this.server, path, { ...init, token: session.token });
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 401) throw err;
-      forgetSession();
-      this.session = await login(this.server);
-      if (this.storeId) this.startSocket();
-      return apiRequest<T>(this.server, path, { ...init, token: this.session.token });
+      const renewed = await this.renewSession(session.token);
+      return apiRequest<T>(this.server, path, { ...init, token: renewed.token });
     }
+  }
+
+  /** Bright and kept on while a code can be shown; the member's own brightness otherwise. */
+  private updateScreen(): void {
+    if (this.visible && !this.closed && this.view.data.phase === 'ready') this.screen.brighten();
+    else this.screen.restore();
+  }
+
+  private warnCapture(): void {
+    if (this.closed || !this.visible || this.view.data.phase !== 'ready') return;
+    wx.showModal({ title: '请勿截图', content: CAPTURE_WARNING, showCancel: false });
   }
 
   private set(patch: Partial<MemberData>): void {
     // A socket or timer can fire after the page is gone, where setData throws.
-    if (!this.closed && Object.keys(patch).length > 0) this.view.setData(patch);
+    if (this.closed || Object.keys(patch).length === 0) return;
+    this.view.setData(patch);
+    if ('phase' in patch) this.updateScreen();
   }
 }

@@ -1,9 +1,9 @@
 import type { QrResponse } from '@scanpush/shared';
 import { errorText } from '../../lib/messages';
-import { drawQrOnCanvas } from '../../lib/qr-canvas';
+import { clearQrCanvas, drawQrOnCanvas } from '../../lib/qr-canvas';
 import type { MemberData, MemberView } from './member-data';
 
-/** Offline, a failed QR request is tried again this often rather than on every tick. */
+/** After a failed QR request, the countdown asks again no sooner than this. */
 const QR_RETRY_MS = 5000;
 
 /** A QR is replaced when this share of its lifetime is left (at most 10 s): never show one about to die. */
@@ -18,16 +18,24 @@ export interface QrHost {
   requestQr(storeId: number): Promise<QrResponse>;
   set(patch: Partial<MemberData>): void;
   readonly closed: boolean;
+  /** Whether the phone has a network: without one the countdown does not ask for codes. */
+  readonly online: boolean;
 }
 
 /**
  * The one-time QR of the card on screen: fetched, drawn on the page's canvas, counted down, and replaced
  * before it expires. A QR answered after a card switch is dropped: a code of another store on screen
  * would only be refused at the counter.
+ *
+ * A code is never shown past its time: when it could not be replaced (no network, a refused request) and
+ * its time is up, the canvas is wiped and masked (`qrExpired`, "二维码已失效，点击刷新"); a tap on the
+ * mask (`retry`) or the network coming back asks for a fresh one. The time is counted from when the
+ * request was SENT: the server issued the code after that, so a slow answer can only make the phone
+ * count short, never past the server's expiry.
  */
 export class QrPanel {
   private storeId = 0;
-  /** The QR token on screen. */
+  /** The QR token on screen; '' when none is (not loaded yet, or expired and wiped). */
   private token = '';
   private deadline = 0;
   private ttl = 0;
@@ -49,14 +57,15 @@ export class QrPanel {
     this.storeId = storeId;
     this.token = '';
     this.deadline = 0;
-    this.host.set({ qrReady: false });
+    this.retryAt = 0;
+    this.host.set({ qrReady: false, qrExpired: false, qrError: '' });
     this.startTicking();
     return this.refresh(true);
   }
 
   /** Draws the current QR again, or a fresh one when it is near its end (`force`: always a fresh one). */
   refresh(force = false): Promise<void> {
-    if (!force && this.deadline - Date.now() > refreshAtSeconds(this.ttl) * 1000) return this.draw();
+    if (!force && this.token && !this.due()) return this.draw();
     if (this.refreshing?.storeId !== this.storeId) {
       const request = { storeId: this.storeId, done: this.fetch(this.storeId) };
       this.refreshing = request;
@@ -65,6 +74,18 @@ export class QrPanel {
       });
     }
     return this.refreshing.done;
+  }
+
+  /** The mask (or the failed box) was tapped: ask now, whatever the retry wait. */
+  retry(): Promise<void> {
+    this.retryAt = 0;
+    return this.refresh(true);
+  }
+
+  /** The network is back: a code that is due (or missing, or expired) is asked for at once. */
+  online(): void {
+    this.retryAt = 0;
+    if (this.storeId && (!this.token || this.due())) void this.refresh(true);
   }
 
   startTicking(): void {
@@ -78,23 +99,43 @@ export class QrPanel {
     this.ticker = undefined;
   }
 
+  /** The code on screen is in its last stretch (or past it): time for a fresh one. */
+  private due(): boolean {
+    return this.deadline - Date.now() <= refreshAtSeconds(this.ttl) * 1000;
+  }
+
+  private secondsLeft(): number {
+    return Math.max(0, Math.ceil((this.deadline - Date.now()) / 1000));
+  }
+
   private async fetch(storeId: number): Promise<void> {
+    const sentAt = Date.now();
     try {
       const qr = await this.host.requestQr(storeId);
       if (storeId !== this.storeId) return;
       this.shownSince ??= Date.parse(qr.expiresAt) - qr.ttlSeconds * 1000;
-      // Counted on the phone's clock from now, so a phone whose clock is off still counts down right; a
-      // second short, as the server rounds the expiry down to the second.
+      // Counted on the phone's clock (a phone whose clock is off still counts right) from when the
+      // request left, and a second short, as the server rounds the expiry down to the second.
       this.ttl = qr.ttlSeconds;
-      this.deadline = Date.now() + (qr.ttlSeconds - 1) * 1000;
+      this.deadline = sentAt + (qr.ttlSeconds - 1) * 1000;
+      if (this.deadline <= Date.now()) throw new Error('the answer came after the code expired');
       this.token = qr.token;
-      this.host.set({ qrReady: true, qrError: '', qrSeconds: qr.ttlSeconds - 1 });
+      this.host.set({ qrReady: true, qrExpired: false, qrError: '', qrSeconds: this.secondsLeft() });
       await this.draw();
     } catch (err) {
       if (storeId !== this.storeId) return;
       this.retryAt = Date.now() + QR_RETRY_MS;
-      this.host.set({ qrReady: false, qrError: errorText(err) });
+      this.host.set({ qrError: errorText(err) });
+      // A code still valid stays (the staff's phone checks it, not this one); one whose time is up goes.
+      if (this.token && Date.now() >= this.deadline) this.expire();
     }
+  }
+
+  /** The code's time is up and no fresh one came: wiped and masked, so nothing refusable is shown. */
+  private expire(): void {
+    this.token = '';
+    this.host.set({ qrReady: false, qrExpired: true, qrSeconds: 0 });
+    if (!this.host.closed) void clearQrCanvas(this.host.view.component, '#qr');
   }
 
   private async draw(): Promise<void> {
@@ -106,8 +147,9 @@ export class QrPanel {
 
   private tick(): void {
     if (!this.deadline) return;
-    const left = Math.max(0, Math.ceil((this.deadline - Date.now()) / 1000));
-    if (left !== this.host.view.data.qrSeconds) this.host.set({ qrSeconds: left });
-    if (left <= refreshAtSeconds(this.ttl) && Date.now() >= this.retryAt) void this.refresh(true);
+    const left = this.secondsLeft();
+    if (left !== this.host.view.data.qrSeconds && this.token) this.host.set({ qrSeconds: left });
+    if (this.token && Date.now() >= this.deadline) this.expire();
+    if (this.due() && Date.now() >= this.retryAt && this.host.online) void this.refresh(true);
   }
 }
