@@ -1,16 +1,15 @@
 import type { ConnectionStatus, PushClient } from '@scanpush/client';
-import { CLOSE_CODES, type CardView, type LedgerEntry, type QrResponse, type ResultMessage, type StreamPosition } from '@scanpush/shared';
-import { ApiError, apiRequest, type ApiRequest } from '../../lib/api';
-import { CAPTURE_WARNING, RESYNCED_TEXT, connectionText, errorText, historyRow, resultView, type HistoryRow } from '../../lib/messages';
+import { CLOSE_CODES, type CardView, type QrResponse, type ResultMessage, type StreamPosition } from '@scanpush/shared';
+import { CAPTURE_WARNING, RESYNCED_TEXT, connectionText, errorText, resultView } from '../../lib/messages';
 import { watchNetwork } from '../../lib/network';
 import { ScreenKeeper } from '../../lib/screen';
 import { serverUrl } from '../../lib/server';
-import { forgetSession, login, storedSession, type MemberSession } from '../../lib/session';
 import { STAFF_SCAN_PAGE, staffBound } from '../../lib/staff-credential';
 import { forgetLegacySeq } from '../../lib/stream-positions';
 import { createCardClient } from './card-client';
-import { HISTORY_PAGE, NO_HISTORY, nextBefore, withNewest, withOlder, type HistoryList } from './history-list';
+import { HistoryPanel } from './history-panel';
 import type { MemberData, MemberView } from './member-data';
+import { MemberSessionKeeper } from './member-session';
 import { QrPanel } from './qr-panel';
 
 /**
@@ -23,25 +22,20 @@ import { QrPanel } from './qr-panel';
  * reaches the card it belongs to, once. The socket is connected only while the page is shown and the
  * phone has a network; without one the client waits `offline` and connects the moment it returns.
  *
- * An expired session is renewed once however many requests (and the socket) find it at the same time:
- * one `wx.login`, one new socket.
+ * The session (renewed once for all that find it gone, member-session.ts), the QR (qr-panel.ts) and the
+ * history (history-panel.ts) are its parts.
  */
 export class MemberScreen {
   private readonly server = serverUrl();
-  private session: MemberSession | undefined;
-  /** The login in flight, shared by every request and socket that found the session gone. */
-  private renewal: Promise<MemberSession> | undefined;
+  private readonly sessions = new MemberSessionKeeper(this.server, () => this.startSocket());
   /** The push client of the card on screen; events of any other (a stopped one) are ignored. */
   private client: PushClient | undefined;
   private storeId = 0;
   /** The history (epoch) of the result on screen, to tell whether a resync made it one the server lost. */
   private resultEpoch = '';
   private readonly qr: QrPanel;
+  private readonly history: HistoryPanel;
   private readonly screen = new ScreenKeeper();
-  private history: HistoryList<HistoryRow> = NO_HISTORY;
-  /** Bumped when the history starts over (card switch, resync): answers of an older list are dropped. */
-  private historyGen = 0;
-  private loadingMore = false;
   private visible = false;
   private online = true;
   private closed = false;
@@ -52,7 +46,7 @@ export class MemberScreen {
     const screen = this;
     this.qr = new QrPanel({
       view,
-      requestQr: (storeId) => this.call<QrResponse>('/api/qr', { body: { storeId } }),
+      requestQr: (storeId) => this.sessions.call<QrResponse>('/api/qr', { body: { storeId } }),
       set: (patch) => this.set(patch),
       get closed() {
         return screen.closed;
@@ -61,6 +55,7 @@ export class MemberScreen {
         return screen.online;
       },
     });
+    this.history = new HistoryPanel({ call: (path) => this.sessions.call(path), set: (patch) => this.set(patch) });
     this.stopWatchingNetwork = watchNetwork((online) => this.setOnline(online));
     if (typeof wx.onUserCaptureScreen === 'function') wx.onUserCaptureScreen(this.onCapture);
   }
@@ -68,8 +63,8 @@ export class MemberScreen {
   async open(): Promise<void> {
     this.set({ staffEntry: staffBound() });
     try {
-      this.session = storedSession(this.server) ?? (await login(this.server));
-      forgetLegacySeq(this.session.memberId);
+      const session = await this.sessions.open();
+      forgetLegacySeq(session.memberId);
       await this.loadCards();
     } catch (err) {
       this.set({ phase: 'error', message: errorText(err) });
@@ -117,7 +112,7 @@ export class MemberScreen {
     const card = this.view.data.cards[index];
     if (!card || card.storeId === this.storeId) return;
     this.set({ cardIndex: index, storeName: card.storeName, remaining: card.remaining, result: null, syncNotice: '' });
-    this.resetHistory();
+    this.history.reset(card.storeId);
     await this.useCard(card.storeId);
   }
 
@@ -145,33 +140,16 @@ export class MemberScreen {
       if (this.view.data.phase !== 'ready') {
         await this.reload();
       } else {
-        await Promise.all([this.refreshCard(), this.loadHistory(), this.qr.retry()]);
+        await Promise.all([this.refreshCard(), this.history.loadNewest(), this.qr.retry()]);
       }
     } finally {
       if (typeof wx.stopPullDownRefresh === 'function') wx.stopPullDownRefresh();
     }
   }
 
-  /** "加载更多" or the bottom reached: the next older page of the card's history, once at a time. */
-  async loadMoreHistory(): Promise<void> {
-    const before = nextBefore(this.history);
-    if (before === undefined || this.loadingMore) return;
-    const storeId = this.storeId;
-    const gen = this.historyGen;
-    this.loadingMore = true;
-    this.set({ historyLoading: true });
-    try {
-      const { entries } = await this.call<{ entries: LedgerEntry[] }>(`/api/cards/${storeId}/history?limit=${HISTORY_PAGE}&before=${before}`);
-      if (gen !== this.historyGen) return;
-      this.showHistory(withOlder(this.history, entries.map(historyRow)));
-    } catch {
-      // The button stays: another tap tries again.
-    } finally {
-      if (gen === this.historyGen) {
-        this.loadingMore = false;
-        this.set({ historyLoading: false });
-      }
-    }
+  /** "加载更多" or the bottom reached: the next older page of the card's history. */
+  loadMoreHistory(): Promise<void> {
+    return this.history.loadMore();
   }
 
   /** The 员工扫码 entry (shown to bound staff phones only). */
@@ -180,7 +158,7 @@ export class MemberScreen {
   }
 
   private async loadCards(): Promise<void> {
-    const { cards } = await this.call<{ cards: CardView[] }>('/api/cards');
+    const { cards } = await this.sessions.call<{ cards: CardView[] }>('/api/cards');
     if (cards.length === 0) {
       this.set({ phase: 'empty', cards: [] });
       return;
@@ -188,14 +166,14 @@ export class MemberScreen {
     const index = Math.max(0, cards.findIndex((c) => c.storeId === this.storeId));
     const card = cards[index]!;
     this.set({ phase: 'ready', cards, cardIndex: index, storeName: card.storeName, remaining: card.remaining });
-    if (card.storeId !== this.storeId) this.resetHistory();
+    if (card.storeId !== this.storeId) this.history.reset(card.storeId);
     await this.useCard(card.storeId);
   }
 
   private async useCard(storeId: number): Promise<void> {
     this.storeId = storeId;
     this.startSocket();
-    await Promise.all([this.qr.useCard(storeId), this.loadHistory()]);
+    await Promise.all([this.qr.useCard(storeId), this.history.loadNewest()]);
   }
 
   /**
@@ -207,7 +185,7 @@ export class MemberScreen {
     const old = this.client;
     this.client = undefined;
     old?.stop();
-    const session = this.session;
+    const session = this.sessions.session;
     if (!session || this.closed || !this.storeId) return;
     const storeId = this.storeId;
     const client = createCardClient(this.server, session, storeId, {
@@ -231,7 +209,7 @@ export class MemberScreen {
     // The session was revoked (the server's bye says so, whatever code WeChat delivers the close with):
     // log in again; the new token opens a new socket.
     if (status.state === 'stopped' && status.closeCode === CLOSE_CODES.SESSION_REVOKED.code) {
-      this.renewSession(token).catch((err: unknown) => this.set({ connectionText: errorText(err) }));
+      this.sessions.renew(token).catch((err: unknown) => this.set({ connectionText: errorText(err) }));
     }
   }
 
@@ -249,7 +227,7 @@ export class MemberScreen {
     } else if (this.view.data.phase === 'ready') {
       this.qr.online();
       void this.refreshCard();
-      void this.loadHistory();
+      void this.history.loadNewest();
     }
   }
 
@@ -263,8 +241,8 @@ export class MemberScreen {
       if (stale) patch.result = null;
       this.set(patch);
       if (stale) void this.qr.refresh();
-      this.resetHistory();
-      void this.loadHistory();
+      this.history.reset(this.storeId);
+      void this.history.loadNewest();
     }
     void this.refreshCard();
   }
@@ -289,78 +267,16 @@ export class MemberScreen {
     this.set(patch);
     // The QR just scanned is spent (or refused): have a fresh one ready.
     if (news) void this.qr.refresh(true);
-    void this.loadHistory();
+    void this.history.loadNewest();
   }
 
   private async refreshCard(): Promise<void> {
     try {
-      const { cards } = await this.call<{ cards: CardView[] }>('/api/cards');
+      const { cards } = await this.sessions.call<{ cards: CardView[] }>('/api/cards');
       const index = cards.findIndex((c) => c.storeId === this.storeId);
       if (index >= 0) this.set({ cards, cardIndex: index, remaining: cards[index]!.remaining });
     } catch {
       // The count stays as last known; the next sync tries again.
-    }
-  }
-
-  /** The newest page of the card's history, merged with older pages already loaded. */
-  private async loadHistory(): Promise<void> {
-    const storeId = this.storeId;
-    const gen = this.historyGen;
-    try {
-      const { entries } = await this.call<{ entries: LedgerEntry[] }>(`/api/cards/${storeId}/history?limit=${HISTORY_PAGE}`);
-      // Answered after a card switch (or a resync), it is of another list.
-      if (storeId === this.storeId && gen === this.historyGen) this.showHistory(withNewest(this.history, entries.map(historyRow)));
-    } catch {
-      // History is a convenience: the card and the QR work without it.
-    }
-  }
-
-  private resetHistory(): void {
-    this.historyGen++;
-    this.loadingMore = false;
-    this.showHistory(NO_HISTORY);
-    this.set({ historyLoading: false });
-  }
-
-  private showHistory(list: HistoryList<HistoryRow>): void {
-    this.history = list;
-    this.set({ history: list.rows, historyMore: list.more });
-  }
-
-  /**
-   * A new session after `stale` was refused, single-flight: requests and the socket that find the same
-   * session gone share one `wx.login`, and the socket restarts once, with the new token. A caller whose
-   * token was already replaced gets the current session.
-   */
-  private renewSession(stale: string): Promise<MemberSession> {
-    if (this.session && this.session.token !== stale) return Promise.resolve(this.session);
-    if (!this.renewal) {
-      const renewal = (async () => {
-        forgetSession();
-        const session = await login(this.server);
-        this.session = session;
-        this.startSocket();
-        return session;
-      })();
-      this.renewal = renewal;
-      const done = () => {
-        if (this.renewal === renewal) this.renewal = undefined;
-      };
-      renewal.then(done, done);
-    }
-    return this.renewal;
-  }
-
-  /** A member request; an expired or revoked session is renewed (once for all) through WeChat login. */
-  private async call<T>(path: string, init: ApiRequest = {}): Promise<T> {
-    const session = this.session;
-    if (!session) throw new ApiError(401, 'UNAUTHORIZED', 'not logged in');
-    try {
-      return await apiRequest<T>(this.server, path, { ...init, token: session.token });
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 401) throw err;
-      const renewed = await this.renewSession(session.token);
-      return apiRequest<T>(this.server, path, { ...init, token: renewed.token });
     }
   }
 
