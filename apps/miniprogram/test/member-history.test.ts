@@ -1,9 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { api, devLogin, scan } from '../../../test/helpers/client';
-import { startServer, type TestServer } from '../../../test/helpers/server';
-import { startWechatStandIn, wechatEnv, type WechatStandIn } from '../../../test/helpers/wechat-stand-in';
 import { NO_HISTORY, nextBefore, withNewest, withOlder } from '../miniprogram/pages/member/history-list';
-import { addStore, drawnToken, resetWx, topUp, untilLive, wechatMember, type MemberData } from './helpers/member';
+import { addStore, drawnToken, resetWx, serverWithWechat, topUp, untilLive, wechatMember, type MemberData } from './helpers/member';
 import { closePage, loadSimulate, openPage, textOf, until, type SimComponent } from './helpers/pages';
 
 const rows = (...ids: number[]) => ids.map((id) => ({ id }));
@@ -33,18 +31,9 @@ describe('history list', () => {
 
 // The REAL member page against the REAL server: the card's history 20 rows at a time.
 const { simulate, wx } = loadSimulate();
-let wechat: WechatStandIn;
-let srv: TestServer;
+const h = serverWithWechat();
 let page: SimComponent<MemberData> | undefined;
 
-beforeAll(async () => {
-  wechat = await startWechatStandIn();
-  srv = await startServer({ env: wechatEnv(wechat) });
-});
-afterAll(async () => {
-  await srv.stop();
-  await wechat.stop();
-});
 afterEach(() => {
   if (page) closePage(page);
   page = undefined;
@@ -52,13 +41,13 @@ afterEach(() => {
 
 describe('member page history', () => {
   it('loads 20 rows at a time with 加载更多 and at the bottom, each row once, newest merged, reset on a card switch', async () => {
-    resetWx(wx, srv.url);
-    wx.loginCode = () => wechat.issueCode('o-history');
-    const id = await wechatMember(srv.url, wechat, 'o-history');
-    const b = await addStore(srv.url, srv.adminToken, 'History wash');
+    resetWx(wx, h.srv.url);
+    wx.loginCode = () => h.wechat.issueCode('o-history');
+    const id = await wechatMember(h.srv.url, h.wechat, 'o-history');
+    const b = await addStore(h.srv.url, h.srv.adminToken, 'History wash');
     // 45 top-ups: three pages (20, 20, 5), their balances 1..45.
-    for (let i = 0; i < 45; i++) await topUp(srv.url, srv.adminToken, id, 2, 1);
-    await topUp(srv.url, srv.adminToken, id, b.storeId, 2);
+    for (let i = 0; i < 45; i++) await topUp(h.srv.url, h.srv.adminToken, id, 2, 1);
+    await topUp(h.srv.url, h.srv.adminToken, id, b.storeId, 2);
     page = openPage<MemberData>(simulate, 'member');
     const p = page;
     await untilLive(p);
@@ -80,7 +69,7 @@ describe('member page history', () => {
 
     // A scan: its row comes on top of everything loaded, nothing repeated.
     const token = await until(() => drawnToken(wx), 'a QR');
-    expect((await scan(srv.url, srv.demoMerchantKey, token)).status).toBe(200);
+    expect((await scan(h.srv.url, h.srv.demoMerchantKey, token)).status).toBe(200);
     await until(() => p.data.history.length === 46, 'the deduction on top');
     expect(p.data.history[0]).toMatchObject({ label: '扣次', delta: '-1', balance: '余 44 次' });
     expect(new Set(p.data.history.map((h) => h.id)).size).toBe(46);
@@ -92,15 +81,15 @@ describe('member page history', () => {
   });
 
   it('the server refuses a `before` that is not a decimal ledger id, by the same rule as `limit`', async () => {
-    const token = await devLogin(srv.url, 17);
+    const token = await devLogin(h.srv.url, 17);
     for (const before of ['0', '0x10', '1e3', ' 5', '', '-1', '9007199254740992']) {
-      const answer = await api(srv.url, `/api/cards/2/history?before=${encodeURIComponent(before)}`, { token });
+      const answer = await api(h.srv.url, `/api/cards/2/history?before=${encodeURIComponent(before)}`, { token });
       expect(answer.status, `before=${JSON.stringify(before)}`).toBe(400);
       expect(answer.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'before' });
     }
-    const all = await api(srv.url, '/api/cards/2/history?limit=200', { token });
+    const all = await api(h.srv.url, '/api/cards/2/history?limit=200', { token });
     const ids = (all.body.entries as Array<{ id: number }>).map((e) => e.id);
-    const older = await api(srv.url, `/api/cards/2/history?before=${ids[0]}`, { token });
+    const older = await api(h.srv.url, `/api/cards/2/history?before=${ids[0]}`, { token });
     expect(older.status).toBe(200);
     expect((older.body.entries as Array<{ id: number }>).map((e) => e.id)).toEqual(ids.slice(1));
   });

@@ -1,28 +1,17 @@
 import { parseQrToken } from '@scanpush/shared';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestSocket, api, mintQr, scan } from '../../../test/helpers/client';
-import { startServer, type TestServer } from '../../../test/helpers/server';
-import { startWechatStandIn, wechatEnv, type WechatStandIn } from '../../../test/helpers/wechat-stand-in';
-import { addStore, drawnToken, resetWx, savedPosition, storedSession, topUp, untilLive, wechatMember, type MemberData } from './helpers/member';
+import { addStore, drawnToken, resetWx, savedPosition, serverWithWechat, storedSession, topUp, untilLive, wechatMember, type MemberData } from './helpers/member';
 import { closePage, lifecycle, loadSimulate, openPage, settle, textOf, until, type SimComponent } from './helpers/pages';
 
 // The REAL member page (compiled as DevTools would) in miniprogram-simulate, against the REAL server on
 // an ephemeral port. `wx` does real work in Node (fetch, ws, a Map, a raster canvas); the only fake is
 // the local stand-in for WeChat's jscode2session.
 const { simulate, wx } = loadSimulate();
-let wechat: WechatStandIn;
-let srv: TestServer;
+const h = serverWithWechat();
 let page: SimComponent<MemberData> | undefined;
 
-beforeAll(async () => {
-  wechat = await startWechatStandIn();
-  srv = await startServer({ env: wechatEnv(wechat) });
-});
-afterAll(async () => {
-  await srv.stop();
-  await wechat.stop();
-});
-beforeEach(() => resetWx(wx, srv.url));
+beforeEach(() => resetWx(wx, h.srv.url));
 afterEach(() => {
   if (page) closePage(page);
   page = undefined;
@@ -30,7 +19,7 @@ afterEach(() => {
 
 /** Logs a WeChat user in on the page's next wx.login. */
 function asWechatUser(openid: string) {
-  wx.loginCode = () => wechat.issueCode(openid);
+  wx.loginCode = () => h.wechat.issueCode(openid);
 }
 
 function memberId(): number {
@@ -40,7 +29,7 @@ function memberId(): number {
 /** Opens the member page for a new WeChat user holding `uses` at the demo store; waits until it is live. */
 async function openLive(openid: string, uses = 10): Promise<{ page: SimComponent<MemberData>; token: string; memberId: number }> {
   asWechatUser(openid);
-  await topUp(srv.url, srv.adminToken, await wechatMember(srv.url, wechat, openid), 2, uses);
+  await topUp(h.srv.url, h.srv.adminToken, await wechatMember(h.srv.url, h.wechat, openid), 2, uses);
   page = openPage<MemberData>(simulate, 'member');
   const p = page;
   await untilLive(p);
@@ -57,7 +46,7 @@ describe('member page', () => {
     expect(textOf(p)).toContain('无会员卡');
     expect(wx.loginCalls).toBeGreaterThan(0);
 
-    await topUp(srv.url, srv.adminToken, memberId(), 2, 3);
+    await topUp(h.srv.url, h.srv.adminToken, memberId(), 2, 3);
     p.querySelector('.action')!.dispatchEvent('tap');
     await until(() => p.data.phase === 'ready', 'the card');
     expect(p.data).toMatchObject({ storeName: 'Demo car wash', remaining: 3 });
@@ -74,13 +63,13 @@ describe('member page', () => {
     expect(wx.openSockets).toBe(1);
     // The session stored is ours, not WeChat's session_key.
     const stored = wx.storage.get('scanpush.session')!;
-    for (const key of wechat.sessionKeys) expect(stored).not.toContain(key);
+    for (const key of h.wechat.sessionKeys) expect(stored).not.toContain(key);
   });
 
   it('turns to 扣费成功 with the new count when the merchant scans, once even if the frame arrives twice', async () => {
     wx.duplicateFrames = true;
     const { page: p, token } = await openLive('o-scanned');
-    const answer = await scan(srv.url, srv.demoMerchantKey, token);
+    const answer = await scan(h.srv.url, h.srv.demoMerchantKey, token);
     expect(answer.status).toBe(200);
     expect(answer.body.result.remaining).toBe(9);
 
@@ -107,7 +96,7 @@ describe('member page', () => {
     await until(() => wx.openSockets === 0, 'the socket to close in the background');
     expect(p.data.connection).toBe('paused');
 
-    const answer = await scan(srv.url, srv.demoMerchantKey, token);
+    const answer = await scan(h.srv.url, h.srv.demoMerchantKey, token);
     expect(answer.status).toBe(200);
     await settle();
     expect(p.data.result).toBeNull();
@@ -135,10 +124,10 @@ describe('member page', () => {
     // Every frame arrives twice, as an at-least-once network may deliver it: still nothing shows twice.
     wx.duplicateFrames = true;
     asWechatUser('o-two-stores');
-    const id = await wechatMember(srv.url, wechat, 'o-two-stores');
-    const b = await addStore(srv.url, srv.adminToken, 'Second wash');
-    await topUp(srv.url, srv.adminToken, id, 2, 10);
-    await topUp(srv.url, srv.adminToken, id, b.storeId, 4);
+    const id = await wechatMember(h.srv.url, h.wechat, 'o-two-stores');
+    const b = await addStore(h.srv.url, h.srv.adminToken, 'Second wash');
+    await topUp(h.srv.url, h.srv.adminToken, id, 2, 10);
+    await topUp(h.srv.url, h.srv.adminToken, id, b.storeId, 4);
     page = openPage<MemberData>(simulate, 'member');
     const p = page;
     await untilLive(p);
@@ -146,7 +135,7 @@ describe('member page', () => {
     const session = storedSession(wx).token;
     // The member's other phone, showing the card of `storeId`, scanned there: the merchant's answer.
     const scanAt = async (storeId: number, merchantKey: string) => {
-      const answer = await scan(srv.url, merchantKey, await mintQr(srv.url, session, storeId));
+      const answer = await scan(h.srv.url, merchantKey, await mintQr(h.srv.url, session, storeId));
       expect(answer.status).toBe(200);
       return answer.body.result.remaining as number;
     };
@@ -183,9 +172,9 @@ describe('member page', () => {
     }, 'a QR for card B');
 
     // Results at A while the page watches B, across a reconnect of B's socket: none reaches B's card.
-    expect(await scanAt(2, srv.demoMerchantKey)).toBe(9);
+    expect(await scanAt(2, h.srv.demoMerchantKey)).toBe(9);
     await dropSocket('B’s');
-    expect(await scanAt(2, srv.demoMerchantKey)).toBe(8);
+    expect(await scanAt(2, h.srv.demoMerchantKey)).toBe(8);
     await settle();
     expect(p.data).toMatchObject({ storeName: 'Second wash', remaining: 2, result: null });
     expect(wx.vibrations).toBe(2);
@@ -212,7 +201,7 @@ describe('member page', () => {
 
   it('says 记录已重新同步 when a card’s saved position is of another history, and starts over from the server’s', async () => {
     const first = await openLive('o-resynced');
-    expect((await scan(srv.url, srv.demoMerchantKey, first.token)).status).toBe(200);
+    expect((await scan(h.srv.url, h.srv.demoMerchantKey, first.token)).status).toBe(200);
     await until(() => first.page.data.result, 'the result');
     const id = first.memberId;
     const serverPosition = savedPosition(wx, id, 2)!;
@@ -247,7 +236,7 @@ describe('member page', () => {
 
     // Live from there: the next scan is seq 2 of the server's history, shown once.
     const token = await until(() => drawnToken(wx), 'a QR');
-    expect((await scan(srv.url, srv.demoMerchantKey, token)).status).toBe(200);
+    expect((await scan(h.srv.url, h.srv.demoMerchantKey, token)).status).toBe(200);
     await until(() => p.data.result?.seq === 2, 'the next result');
     expect(p.data.result).toMatchObject({ ok: true, detail: '剩余次数: 8' });
     expect(wx.vibrations).toBe(1);
@@ -259,14 +248,14 @@ describe('member page', () => {
     const { token } = storedSession(wx);
     // The server keeps a few sockets per stream and closes the oldest beyond them: the page's.
     const others = [];
-    for (let i = 0; i < 5; i++) others.push(await TestSocket.open(srv.wsUrl, { memberId: id, storeId: 2, token, structured: true }));
+    for (let i = 0; i < 5; i++) others.push(await TestSocket.open(h.srv.wsUrl, { memberId: id, storeId: 2, token, structured: true }));
     try {
       await until(() => p.data.connection === 'stopped', 'the page’s socket to be replaced');
       expect(textOf(p)).toContain('已在其他设备打开');
       p.querySelector('.connection')!.dispatchEvent('tap');
       await untilLive(p, 'the page to be live again after the tap');
       const qr = await until(() => drawnToken(wx), 'a QR');
-      expect((await scan(srv.url, srv.demoMerchantKey, qr)).status).toBe(200);
+      expect((await scan(h.srv.url, h.srv.demoMerchantKey, qr)).status).toBe(200);
       await until(() => p.data.result?.seq === 1, 'the result on the new socket');
       await settle();
       expect(wx.vibrations).toBe(1);
@@ -278,12 +267,12 @@ describe('member page', () => {
   it('logs in again and reconnects when the server revokes the session', async () => {
     const { page: p, memberId: id } = await openLive('o-revoked');
     const before = wx.loginCalls;
-    const revoked = await api(srv.url, `/api/admin/members/${id}/revoke-sessions`, { method: 'POST', token: srv.adminToken });
+    const revoked = await api(h.srv.url, `/api/admin/members/${id}/revoke-sessions`, { method: 'POST', token: h.srv.adminToken });
     expect(revoked.status).toBe(200);
     await until(() => wx.loginCalls > before, 'a new WeChat login');
     await until(() => p.data.connection === 'live', 'the page to be live again');
     const token = await until(() => drawnToken(wx), 'a QR');
-    expect((await scan(srv.url, srv.demoMerchantKey, token)).status).toBe(200);
+    expect((await scan(h.srv.url, h.srv.demoMerchantKey, token)).status).toBe(200);
     await until(() => p.data.result?.ok, 'the result on the new socket');
   });
 });

@@ -1,8 +1,6 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { api, scan } from '../../../test/helpers/client';
-import { startServer, type TestServer } from '../../../test/helpers/server';
-import { startWechatStandIn, wechatEnv, type WechatStandIn } from '../../../test/helpers/wechat-stand-in';
-import { addStore, drawnToken, resetWx, storedSession, topUp, untilLive, wechatMember, type MemberData } from './helpers/member';
+import { addStore, drawnToken, resetWx, serverWithWechat, storedSession, topUp, untilLive, wechatMember, type MemberData } from './helpers/member';
 import { closePage, lifecycle, loadSimulate, openPage, settle, textOf, until, type SimComponent } from './helpers/pages';
 
 // The REAL member page against the REAL server, on a `wx` that behaves like WeChat where the pages used to
@@ -10,19 +8,10 @@ import { closePage, lifecycle, loadSimulate, openPage, settle, textOf, until, ty
 // most five tasks at once, close codes rewritten to 1000/1005, a phone that loses and regains signal,
 // the screen's brightness, screenshots. Those are the only fakes: WeChat's own behaviour, not ours.
 const { simulate, wx } = loadSimulate();
-let wechat: WechatStandIn;
-let srv: TestServer;
+const h = serverWithWechat();
 let page: SimComponent<MemberData> | undefined;
 
-beforeAll(async () => {
-  wechat = await startWechatStandIn();
-  srv = await startServer({ env: wechatEnv(wechat) });
-});
-afterAll(async () => {
-  await srv.stop();
-  await wechat.stop();
-});
-beforeEach(() => resetWx(wx, srv.url));
+beforeEach(() => resetWx(wx, h.srv.url));
 afterEach(() => {
   if (page) closePage(page);
   page = undefined;
@@ -30,8 +19,8 @@ afterEach(() => {
 
 /** Opens the member page for a new WeChat user holding `uses` at the demo store; waits until it is live. */
 async function openLive(openid: string, uses = 10): Promise<SimComponent<MemberData>> {
-  wx.loginCode = () => wechat.issueCode(openid);
-  await topUp(srv.url, srv.adminToken, await wechatMember(srv.url, wechat, openid), 2, uses);
+  wx.loginCode = () => h.wechat.issueCode(openid);
+  await topUp(h.srv.url, h.srv.adminToken, await wechatMember(h.srv.url, h.wechat, openid), 2, uses);
   page = openPage<MemberData>(simulate, 'member');
   await untilLive(page);
   await until(() => drawnToken(wx), 'a QR on the canvas');
@@ -57,18 +46,18 @@ function checkSockets(step: string): void {
 }
 
 /** A scan of the QR on screen by a merchant (the demo store's by default): the server's answer status. */
-async function scanShown(merchantKey = srv.demoMerchantKey): Promise<number> {
+async function scanShown(merchantKey = h.srv.demoMerchantKey): Promise<number> {
   const token = await until(() => drawnToken(wx), 'a QR on the canvas');
-  return (await scan(srv.url, merchantKey, token)).status;
+  return (await scan(h.srv.url, merchantKey, token)).status;
 }
 
 describe('member page on WeChat’s sockets', () => {
   it('never holds more than one socket and leaves none open, across slow opens, hides, card switches, network flips and platform closes', async () => {
-    wx.loginCode = () => wechat.issueCode('o-socket-soak');
-    const id = await wechatMember(srv.url, wechat, 'o-socket-soak');
-    const b = await addStore(srv.url, srv.adminToken, 'Soak wash');
-    await topUp(srv.url, srv.adminToken, id, 2, 10);
-    await topUp(srv.url, srv.adminToken, id, b.storeId, 10);
+    wx.loginCode = () => h.wechat.issueCode('o-socket-soak');
+    const id = await wechatMember(h.srv.url, h.wechat, 'o-socket-soak');
+    const b = await addStore(h.srv.url, h.srv.adminToken, 'Soak wash');
+    await topUp(h.srv.url, h.srv.adminToken, id, 2, 10);
+    await topUp(h.srv.url, h.srv.adminToken, id, b.storeId, 10);
     page = openPage<MemberData>(simulate, 'member');
     const p = page;
     await untilLive(p);
@@ -116,7 +105,7 @@ describe('member page on WeChat’s sockets', () => {
 
     // And the socket that is left works: a scan on the card shown arrives.
     const storeId = p.data.cards[p.data.cardIndex]!.storeId;
-    expect(await scanShown(storeId === b.storeId ? b.merchantKey : srv.demoMerchantKey)).toBe(200);
+    expect(await scanShown(storeId === b.storeId ? b.merchantKey : h.srv.demoMerchantKey)).toBe(200);
     await until(() => p.data.result?.storeId === storeId, 'the result on the one socket');
 
     closePage(p);
@@ -143,7 +132,7 @@ describe('member page on WeChat’s sockets', () => {
     const p = await openLive('o-revoked-1005');
     const before = wx.loginCalls;
     const { memberId, token } = storedSession(wx);
-    const revoked = await api(srv.url, `/api/admin/members/${memberId}/revoke-sessions`, { method: 'POST', token: srv.adminToken });
+    const revoked = await api(h.srv.url, `/api/admin/members/${memberId}/revoke-sessions`, { method: 'POST', token: h.srv.adminToken });
     expect(revoked.status).toBe(200);
     await until(() => wx.loginCalls > before, 'a new WeChat login');
     await until(() => p.data.connection === 'live' && storedSession(wx).token !== token, 'live on the new session');
@@ -182,8 +171,8 @@ describe('member page and the network', () => {
   });
 
   it('opened without signal: waits offline without attempts, then loads the card and connects when it returns', async () => {
-    wx.loginCode = () => wechat.issueCode('o-opened-offline');
-    await topUp(srv.url, srv.adminToken, await wechatMember(srv.url, wechat, 'o-opened-offline'), 2, 3);
+    wx.loginCode = () => h.wechat.issueCode('o-opened-offline');
+    await topUp(h.srv.url, h.srv.adminToken, await wechatMember(h.srv.url, h.wechat, 'o-opened-offline'), 2, 3);
     wx.setOnline(false);
     page = openPage<MemberData>(simulate, 'member');
     const p = page;
@@ -215,7 +204,7 @@ describe('member page screen', () => {
     // A member with no card has no code to show: nothing is raised.
     wx.brightnessSet.length = 0;
     wx.storage.delete('scanpush.session');
-    wx.loginCode = () => wechat.issueCode('o-bright-no-card');
+    wx.loginCode = () => h.wechat.issueCode('o-bright-no-card');
     page = openPage<MemberData>(simulate, 'member');
     const empty = page;
     await until(() => empty.data.phase === 'empty', 'the empty state');
@@ -240,7 +229,7 @@ describe('member page session', () => {
     // asked for at once (pull-down) and all refused 401.
     lifecycle(p, 'onHide');
     await until(() => wx.openSockets === 0, 'the socket closed in the background');
-    const revoked = await api(srv.url, `/api/admin/members/${memberId}/revoke-sessions`, { method: 'POST', token: srv.adminToken });
+    const revoked = await api(h.srv.url, `/api/admin/members/${memberId}/revoke-sessions`, { method: 'POST', token: h.srv.adminToken });
     expect(revoked.status).toBe(200);
     const logins = wx.loginCalls;
     const sockets = wx.socketCalls;

@@ -1,25 +1,14 @@
 import { parseQrToken } from '@scanpush/shared';
 import { scan } from '../../../test/helpers/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../../../test/helpers/server';
-import { startWechatStandIn, wechatEnv, type WechatStandIn } from '../../../test/helpers/wechat-stand-in';
-import { drawnToken, resetWx, topUp, wechatMember, type MemberData } from './helpers/member';
+import { afterEach, describe, expect, it } from 'vitest';
+import { drawnToken, resetWx, serverWithWechat, topUp, wechatMember, type MemberData } from './helpers/member';
 import { closePage, loadSimulate, openPage, settle, textOf, until, type SimComponent } from './helpers/pages';
 
 // The REAL member page against a REAL server whose QR codes live 5 s, so a whole countdown fits a test.
 const { simulate, wx } = loadSimulate();
-let wechat: WechatStandIn;
-let short: TestServer;
+const h = serverWithWechat({ QR_TTL_SECONDS: '5' });
 let page: SimComponent<MemberData> | undefined;
 
-beforeAll(async () => {
-  wechat = await startWechatStandIn();
-  short = await startServer({ env: { ...wechatEnv(wechat), QR_TTL_SECONDS: '5' } });
-});
-afterAll(async () => {
-  await short.stop();
-  await wechat.stop();
-});
 afterEach(() => {
   if (page) closePage(page);
   page = undefined;
@@ -27,9 +16,9 @@ afterEach(() => {
 
 describe('member page QR countdown', () => {
   it('counts down visibly and replaces the QR before it expires', async () => {
-    resetWx(wx, short.url);
-    wx.loginCode = () => wechat.issueCode('o-countdown');
-    await topUp(short.url, short.adminToken, await wechatMember(short.url, wechat, 'o-countdown'), 2, 5);
+    resetWx(wx, h.srv.url);
+    wx.loginCode = () => h.wechat.issueCode('o-countdown');
+    await topUp(h.srv.url, h.srv.adminToken, await wechatMember(h.srv.url, h.wechat, 'o-countdown'), 2, 5);
     page = openPage<MemberData>(simulate, 'member');
     const p = page;
     const first = await until(() => (p.data.phase === 'ready' ? drawnToken(wx) : undefined), 'the first QR');
@@ -46,9 +35,9 @@ describe('member page QR countdown', () => {
   });
 
   it('masks the code once its time is up without signal, and a tap after the signal returns draws one a merchant scan accepts', async () => {
-    resetWx(wx, short.url);
-    wx.loginCode = () => wechat.issueCode('o-expired-offline');
-    await topUp(short.url, short.adminToken, await wechatMember(short.url, wechat, 'o-expired-offline'), 2, 5);
+    resetWx(wx, h.srv.url);
+    wx.loginCode = () => h.wechat.issueCode('o-expired-offline');
+    await topUp(h.srv.url, h.srv.adminToken, await wechatMember(h.srv.url, h.wechat, 'o-expired-offline'), 2, 5);
     page = openPage<MemberData>(simulate, 'member');
     const p = page;
     const first = await until(() => (p.data.phase === 'ready' ? drawnToken(wx) : undefined), 'the first QR');
@@ -72,15 +61,15 @@ describe('member page QR countdown', () => {
     const fresh = await until(() => drawnToken(wx), 'a fresh QR');
     expect(fresh).not.toBe(first);
     expect(p.data.qrExpired).toBe(false);
-    expect((await scan(short.url, short.demoMerchantKey, fresh)).status).toBe(200);
+    expect((await scan(h.srv.url, h.srv.demoMerchantKey, fresh)).status).toBe(200);
     await until(() => p.data.result?.ok, 'the result');
   });
 
   it('counts down from when the QR was asked for, not from when a slow answer arrived', async () => {
-    resetWx(wx, short.url);
-    wx.loginCode = () => wechat.issueCode('o-slow-answer');
-    await topUp(short.url, short.adminToken, await wechatMember(short.url, wechat, 'o-slow-answer'), 2, 5);
-    // The QR's answer takes 2 s to reach the phone: of its 5 s, at most 3 are left (4 counted, a second short).
+    resetWx(wx, h.srv.url);
+    wx.loginCode = () => h.wechat.issueCode('o-slow-answer');
+    await topUp(h.srv.url, h.srv.adminToken, await wechatMember(h.srv.url, h.wechat, 'o-slow-answer'), 2, 5);
+    // The QR's answer takes 2 s to reach the phone: of its 5 s, at most 3 are left (4 counted, a second h.srv).
     wx.answerDelay = (url) => (url.endsWith('/api/qr') ? 2000 : 0);
     page = openPage<MemberData>(simulate, 'member');
     const p = page;

@@ -1,7 +1,8 @@
 import type { CardView, StreamPosition } from '@scanpush/shared';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { api } from '../../../../test/helpers/client';
-import type { WechatStandIn } from '../../../../test/helpers/wechat-stand-in';
+import { startServer, type TestServer } from '../../../../test/helpers/server';
+import { startWechatStandIn, wechatEnv, type WechatStandIn } from '../../../../test/helpers/wechat-stand-in';
 import { until, type SimComponent } from './pages';
 import type { WxNode } from './wx-node';
 
@@ -78,4 +79,18 @@ export async function wechatMember(base: string, wechat: WechatStandIn, openid: 
 /** Waits until the page shows a card with its socket live. */
 export async function untilLive(page: SimComponent<MemberData>, what = 'the page to be ready and live'): Promise<void> {
   await until(() => page.data.phase === 'ready' && page.data.connection === 'live', what);
+}
+
+/** A real server logging members in through a WeChat stand-in, for one test file: started before its tests, stopped after. */
+export function serverWithWechat(env: Record<string, string> = {}): { readonly srv: TestServer; readonly wechat: WechatStandIn } {
+  const ctx = {} as { srv: TestServer; wechat: WechatStandIn };
+  beforeAll(async () => {
+    ctx.wechat = await startWechatStandIn();
+    ctx.srv = await startServer({ env: { ...wechatEnv(ctx.wechat), ...env } });
+  });
+  afterAll(async () => {
+    await ctx.srv?.stop();
+    await ctx.wechat?.stop();
+  });
+  return ctx;
 }
