@@ -12,12 +12,13 @@ interface StaffQrOptions {
 }
 
 /**
- * `scanpush staff-qr`: draws the QR a new staff member scans to bind their phone to a staff key. `--server`
+ * `scanpush staff qr` (also `staff-qr`, its first name): draws the QR that binds a phone to an existing
+ * staff key, the fallback for keys made by the admin API; `staff invite` is the usual way. `--server`
  * must be the origin the mini-program talks to (its server-origins.ts), or the phone refuses the code.
  * Nothing is sent to the server.
  */
-export function staffQrCommand(): Command {
-  return new Command('staff-qr')
+export function staffQrCommand(name: 'qr' | 'staff-qr' = 'staff-qr'): Command {
+  return new Command(name)
     .description("draw the QR that binds a staff member's phone to a staff key (scan it with WeChat)")
     .addOption(merchantKeyOption())
     .addOption(new Option('--png <file>', 'also write the QR as a PNG image'))

@@ -1,0 +1,54 @@
+import { TokenBucket } from './token-bucket.js';
+
+/**
+ * How many refused invite redemptions one client address may cause. `POST /api/staff/join` needs no
+ * credential (the code is one), so refusals cost nothing to cause: each takes a token of the address's
+ * bucket, and with the bucket empty the address's redeems are answered 429 until a token is back.
+ * Guessing a 256-bit code is hopeless anyway; this keeps junk from costing the database without bound.
+ * A redeem that succeeds takes no token. Per process, like the merchants' refusals.
+ */
+export class JoinRefusals {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly burst: number,
+    /** Buckets kept at most; past it, refilled buckets are forgotten first, then the oldest. */
+    private readonly maxAddresses = 10_000,
+  ) {}
+
+  /** Milliseconds until this address may try again; 0: now. */
+  waitMs(address: string, now: number): number {
+    const bucket = this.buckets.get(address);
+    if (!bucket) return 0;
+    if (bucket.isFull(now)) {
+      this.buckets.delete(address);
+      return 0;
+    }
+    return bucket.msUntilToken(now);
+  }
+
+  /** A redeem from this address was refused. */
+  refused(address: string, now: number): void {
+    let bucket = this.buckets.get(address);
+    if (!bucket) {
+      if (this.buckets.size >= this.maxAddresses) this.makeRoom(now);
+      bucket = new TokenBucket(this.perMinute / 60, this.burst, now);
+      this.buckets.set(address, bucket);
+    }
+    bucket.take(now);
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  private makeRoom(now: number): void {
+    for (const [address, bucket] of this.buckets) if (bucket.isFull(now)) this.buckets.delete(address);
+    // Still full of busy addresses (a spread attack): the oldest go, Map keeps insertion order.
+    for (const address of this.buckets.keys()) {
+      if (this.buckets.size < this.maxAddresses) break;
+      this.buckets.delete(address);
+    }
+  }
+}
