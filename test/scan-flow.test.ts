@@ -69,7 +69,7 @@ describe('scan → deduct → push', () => {
     expect(await socket.next()).toBe('0_扣费成功_剩余次数: 9');
     expect(await socket.next()).toBe(formatPushText('QR_USED'));
     const cards = await api(srv.url, '/api/cards', { token });
-    expect(cards.body.cards).toEqual([{ memberId: 17, storeId: 2, storeName: 'Demo car wash', remaining: 9 }]);
+    expect(cards.body.cards).toEqual([{ memberId: 17, storeId: 2, storeName: 'Demo car wash', remaining: 9, expiresAt: null }]);
     socket.close();
   });
 

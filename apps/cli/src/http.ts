@@ -53,17 +53,26 @@ export class ApiClient {
     return `${this.base}${path}`;
   }
 
-  async post<T>(path: string, body: unknown, options: PostOptions = {}): Promise<T> {
+  post<T>(path: string, body: unknown, options: PostOptions = {}): Promise<T> {
+    return this.request<T>('POST', path, body, options);
+  }
+
+  get<T>(path: string, options: PostOptions = {}): Promise<T> {
+    return this.request<T>('GET', path, undefined, options);
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, options: PostOptions): Promise<T> {
     const url = this.url(path);
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
     let response: Response;
     let text: string;
     try {
       response = await fetch(url, {
-        method: 'POST',
+        method,
         headers,
-        body: JSON.stringify(body),
+        body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       text = await response.text();

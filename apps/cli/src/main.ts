@@ -1,23 +1,29 @@
 import { Command, CommanderError } from 'commander';
 import { backupCommand } from './commands/backup.js';
 import { listenCommand } from './commands/listen.js';
+import { productsCommand } from './commands/products.js';
 import { qrCommand } from './commands/qr.js';
+import { reverseCommand } from './commands/reverse.js';
 import { scanCommand } from './commands/scan.js';
+import { sellCommand } from './commands/sell.js';
+import { staffCommand } from './commands/staff.js';
 import { staffQrCommand } from './commands/staff-qr.js';
 import { CliError, EXIT } from './errors.js';
 import { serverOption } from './options.js';
 
 function program(): Command {
   const root = new Command('scanpush')
-    .description('scanpush from the terminal: member QR codes, merchant scans, staff binding QR codes, the push socket')
+    .description('scanpush from the terminal: member QR codes, merchant scans, sales and reversals, staff binding QR codes, the push socket')
     .addOption(serverOption())
     .exitOverride()
     .configureOutput({
       // Commander's errors become the same one line as every other failure.
       outputError: (text, write) => write(`scanpush: ${oneLine(text.replace(/^error: /, ''))}\n`),
     });
-  for (const command of [qrCommand(), scanCommand(), staffQrCommand(), listenCommand(), backupCommand()]) {
-    root.addCommand(command.exitOverride().configureOutput(root.configureOutput()));
+  const configure = (command: Command) => command.exitOverride().configureOutput(root.configureOutput());
+  // `staff-qr` is the first name of `staff qr`, kept for scripts that use it.
+  for (const command of [qrCommand(), scanCommand(), productsCommand(), sellCommand(), reverseCommand(), staffCommand(configure), staffQrCommand(), listenCommand(), backupCommand()]) {
+    root.addCommand(configure(command));
   }
   return root;
 }

@@ -5,6 +5,7 @@ import { CliError } from './errors.js';
 // The one place that names environment variables; commander reads them for the options declared here.
 export const SERVER_ENV = 'SCANPUSH_SERVER';
 export const MERCHANT_KEY_ENV = 'SCANPUSH_MERCHANT_KEY';
+export const ADMIN_TOKEN_ENV = 'SCANPUSH_ADMIN_TOKEN';
 export const DEFAULT_SERVER = 'http://127.0.0.1:8089';
 
 /** Commander parser for member and store ids: a positive integer as the server's paths accept it. */
@@ -39,6 +40,11 @@ export function serverOption(): Option {
 
 export function merchantKeyOption(): Option {
   return new Option('--key <key>', `merchant key (${MERCHANT_KEY_PREFIX}…)`).env(MERCHANT_KEY_ENV).makeOptionMandatory();
+}
+
+/** The operator's ADMIN_TOKEN, for the commands that call the admin API (`staff invite`). */
+export function adminTokenOption(): Option {
+  return new Option('--admin-token <token>', "the server's ADMIN_TOKEN").env(ADMIN_TOKEN_ENV).makeOptionMandatory();
 }
 
 /** Options shared by the member commands (`qr`, `listen`). */

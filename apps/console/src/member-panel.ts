@@ -78,6 +78,7 @@ export class MemberPanel {
     show(this.body, true);
     byId('card-store').textContent = `${card.storeName}（门店 ${storeId}）· 会员 ${memberId}`;
     this.showRemaining(card.remaining);
+    showExpiry(card);
     this.onNotice(session, undefined);
     this.renderFeed(session);
     session.stream.start();
@@ -98,6 +99,8 @@ export class MemberPanel {
     // A replayed result is old news for the card and the QR: `onSynced` reloads the card once instead.
     if (!live) return;
     if (message.remaining !== null) this.showRemaining(message.remaining);
+    // A sale moves the expiry, which the push does not carry.
+    if (message.name === 'TOPPED_UP' || message.name === 'CARD_EXPIRED') void this.reloadCard(session);
     // The QR on screen was just scanned (it is one-time): replace it now rather than at its expiry.
     this.qr.markStale();
     void this.refreshQr();
@@ -149,7 +152,10 @@ export class MemberPanel {
   private async reloadCard(session: Session): Promise<void> {
     try {
       const card = await findCard(session.token, session.storeId);
-      if (card && session === this.session) this.showRemaining(card.remaining);
+      if (card && session === this.session) {
+        this.showRemaining(card.remaining);
+        showExpiry(card);
+      }
     } catch {
       // The socket's state already tells the member something is wrong.
     }
@@ -222,9 +228,20 @@ function feedRow(message: ResultMessage): HTMLLIElement {
   return row;
 }
 
+/** `有效期至 YYYY-MM-DD`, `已过期`, or nothing for a card that never expires. */
+function showExpiry(card: CardView): void {
+  const box = byId('card-expiry');
+  const at = card.expiresAt ? new Date(card.expiresAt) : undefined;
+  const expired = at !== undefined && at.getTime() <= Date.now();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const day = at && `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
+  box.textContent = at === undefined ? '' : expired ? '会员卡已过期' : `有效期至 ${day}`;
+  box.classList.toggle('expired', expired);
+}
+
 function historyRow(entry: LedgerEntry): HTMLLIElement {
   const row = el('li', entry.kind);
-  const change = entry.kind === 'deduct' ? `扣费 ${entry.delta}` : `充值 +${entry.delta}`;
+  const change = entry.kind === 'deduct' ? `扣费 ${entry.delta}` : entry.kind === 'reversal' ? `撤销 +${entry.delta}` : `充值 +${entry.delta}`;
   row.append(el('span', '', change), el('span', '', `余 ${entry.balanceAfter} 次`), el('span', 'feed-meta', dateTime(entry.at)));
   return row;
 }

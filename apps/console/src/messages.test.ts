@@ -1,17 +1,22 @@
-import { API_ERROR_CODES, RESULT_CODES, RESULT_HINTS, formatPushText, type ResultName, type ScanResult } from '@scanpush/shared';
+import { API_ERROR_CODES, RESULT_CODES, RESULT_HINTS, formatPushText, isSuccess, type ResultName, type ScanResult } from '@scanpush/shared';
 import { describe, expect, it } from 'vitest';
 import { explainError, explainResult } from './messages.js';
 
 function result(name: ResultName, remaining: number | null): ScanResult {
   const { code, title } = RESULT_CODES[name];
-  return { code, name, ok: name === 'OK', title, text: formatPushText(name, remaining ?? undefined), remaining, memberId: 17, storeId: 2, at: '' };
+  return { code, name, ok: isSuccess(name), title, text: formatPushText(name, remaining ?? undefined), remaining, memberId: 17, storeId: 2, at: '' };
 }
 
-const FAILURES = (Object.keys(RESULT_CODES) as ResultName[]).filter((name) => name !== 'OK');
+const FAILURES = (Object.keys(RESULT_CODES) as ResultName[]).filter((name) => !isSuccess(name));
 
 describe('explainResult', () => {
   it('says a deduction succeeded, with the uses left', () => {
     expect(explainResult(result('OK', 9))).toEqual({ ok: true, title: '扣费成功', sentence: '已扣除一次。剩余次数：9。', hint: '', code: 'OK' });
+  });
+
+  it('says a sale and a reversal succeeded, with the uses left', () => {
+    expect(explainResult(result('TOPPED_UP', 20))).toEqual({ ok: true, title: '充值成功', sentence: '已充值到会员卡。剩余次数：20。', hint: '', code: 'TOPPED_UP' });
+    expect(explainResult(result('REVERSED', 8))).toMatchObject({ ok: true, title: '撤销成功', sentence: '已撤销一次误扣，次数已退回。剩余次数：8。' });
   });
 
   it.each(FAILURES)('explains %s with the shared title and hint, its own sentence and the English code', (name) => {

@@ -1,6 +1,7 @@
 import {
   RESULT_CODES,
   RESULT_HINTS,
+  isSuccess,
   resultName,
   type API_ERROR_CODES,
   type ResultName,
@@ -27,6 +28,12 @@ const RESULT_SENTENCES: Record<ResultName, string> = {
   CARD_NOT_FOUND: '该会员在本店没有会员卡，本次没有扣费。',
   QR_WRONG_STORE: '这个二维码属于其他门店的会员卡，本店不能扣费。',
   QR_INVALID: '无法识别为本系统的会员二维码（内容不对或签名无效），本次没有扣费。',
+  TOPPED_UP: '已充值到会员卡。',
+  REVERSED: '已撤销一次误扣，次数已退回。',
+  CARD_EXPIRED: '会员卡已过期，本次没有扣费。',
+  ALREADY_REVERSED: '这次扣次已经撤销过，不能重复撤销。',
+  REVERSAL_WINDOW_PASSED: '这次扣次已超过可撤销的时限。',
+  NOT_REVERSIBLE: '只能撤销本店的扣次记录，充值和被拒绝的扫码不能撤销。',
 };
 
 type ApiErrorName = (typeof API_ERROR_CODES)[number];
@@ -49,6 +56,11 @@ const API_SENTENCES: Record<ApiErrorName, string> = {
   RATE_LIMITED: '操作太频繁，请稍后再试。',
   UNAVAILABLE: '服务器暂时不可用，请稍后再试。',
   INTERNAL: '服务器内部错误，请联系管理员。',
+  INVITE_INVALID: '员工邀请码无效或已被撤销。',
+  INVITE_EXPIRED: '员工邀请码已过期。',
+  INVITE_USED: '员工邀请码已被使用。',
+  PRODUCT_NOT_FOUND: '本店没有这个卡种。',
+  PRODUCT_ARCHIVED: '这个卡种已下架，不能再售出。',
 };
 
 /** Failures found in the browser before or instead of asking the server. */
@@ -70,10 +82,11 @@ export function explainResult(result: ScanResult): Explained {
     return { ok: result.ok, title: result.title || '未知结果', sentence: result.text, hint: '', code: String(result.name ?? result.code) };
   }
   const remaining = result.remaining === null ? '' : `剩余次数：${result.remaining}。`;
+  const ok = isSuccess(name);
   return {
-    ok: name === 'OK',
+    ok,
     title: RESULT_CODES[name].title,
-    sentence: name === 'OK' ? `${RESULT_SENTENCES.OK}${remaining}` : RESULT_SENTENCES[name],
+    sentence: ok ? `${RESULT_SENTENCES[name]}${remaining}` : RESULT_SENTENCES[name],
     hint: RESULT_HINTS[name],
     code: name,
   };

@@ -1,13 +1,13 @@
-import { API_ERROR_CODES, CLOSE_CODES, RESULT_CODES, formatPushText, type ResultName, type ScanResult } from '@scanpush/shared';
+import { API_ERROR_CODES, CLOSE_CODES, RESULT_CODES, formatPushText, isSuccess, showsRemaining, type ResultName, type ScanResult } from '@scanpush/shared';
 import { describe, expect, it } from 'vitest';
 import { newIdempotencyKey } from '../miniprogram/lib/idempotency';
-import { ERROR_TEXT, RESYNCED_TEXT, connectionText, errorText, historyRow, resultView } from '../miniprogram/lib/messages';
+import { ERROR_TEXT, RESYNCED_TEXT, connectionText, errorText, expiryText, historyRow, resultView } from '../miniprogram/lib/messages';
 
 const CJK = /[\u4e00-\u9fff]/;
 
 function result(name: ResultName, remaining: number | null): ScanResult {
   const { code, title } = RESULT_CODES[name];
-  return { code, name, ok: name === 'OK', title, text: formatPushText(name, remaining ?? undefined), remaining, memberId: 17, storeId: 2, at: '' };
+  return { code, name, ok: isSuccess(name), title, text: formatPushText(name, remaining ?? undefined), remaining, memberId: 17, storeId: 2, at: '' };
 }
 
 describe('what members and staff read', () => {
@@ -21,7 +21,7 @@ describe('what members and staff read', () => {
 
   it('names every scan outcome in Chinese, with the count where it is the card’s and advice otherwise', () => {
     for (const name of Object.keys(RESULT_CODES) as ResultName[]) {
-      const view = resultView(result(name, name === 'OK' ? 4 : name === 'NO_USES_LEFT' ? 0 : null));
+      const view = resultView(result(name, showsRemaining(name) ? (name === 'NO_USES_LEFT' ? 0 : 4) : null));
       expect(view.title, name).toBe(RESULT_CODES[name].title);
       expect(view.detail, name).toMatch(CJK);
       expect(errorText({ code: name })).toContain(RESULT_CODES[name].title);
@@ -29,6 +29,9 @@ describe('what members and staff read', () => {
     expect(resultView(result('OK', 4)).detail).toBe('剩余次数: 4');
     expect(resultView(result('NO_USES_LEFT', 0)).detail).toBe('剩余次数: 0');
     expect(resultView(result('QR_USED', 7)).detail).toBe('请刷新二维码后重试');
+    expect(resultView(result('TOPPED_UP', 20))).toMatchObject({ ok: true, title: '充值成功', detail: '剩余次数: 20' });
+    expect(resultView(result('REVERSED', 5))).toMatchObject({ ok: true, title: '撤销成功', detail: '剩余次数: 5' });
+    expect(resultView(result('CARD_EXPIRED', null))).toMatchObject({ ok: false, title: '会员卡已过期', detail: '请联系门店续卡' });
   });
 
   it('keeps an outcome a newer server added readable', () => {
@@ -65,6 +68,17 @@ describe('what members and staff read', () => {
       time: '2025-01-02 03:04',
     });
     expect(historyRow({ id: 2, storeId: 2, kind: 'topup', delta: 10, balanceAfter: 10, at })).toMatchObject({ label: '充值', delta: '+10' });
+    expect(historyRow({ id: 3, storeId: 2, kind: 'reversal', delta: 1, balanceAfter: 11, at, reversesId: 1, reason: '误扣' })).toMatchObject({
+      label: '撤销',
+      delta: '+1',
+    });
+  });
+
+  it('shows a card’s expiry as a local date, says when it is past, and nothing for a card that never expires', () => {
+    const now = new Date(2026, 0, 10, 12).getTime();
+    expect(expiryText(null, now)).toBe('');
+    expect(expiryText(new Date(2026, 1, 3, 9).toISOString(), now)).toBe('有效期至 2026-02-03');
+    expect(expiryText(new Date(2026, 0, 10, 11).toISOString(), now)).toBe('会员卡已过期，请联系门店续卡');
   });
 
   it('makes idempotency keys the server accepts, different each time', () => {

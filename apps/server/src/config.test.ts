@@ -84,4 +84,13 @@ describe('loadConfig', () => {
     expect(load({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).trustProxy.length).toBe(2);
     expect(problems({ TRUST_PROXY: 'not-an-address' })).toContain('TRUST_PROXY: ');
   });
+
+  it('reads the public origin without a trailing slash, a path prefix kept, and refuses anything else', () => {
+    expect(load({}).publicOrigin).toBeUndefined();
+    expect(load({ PUBLIC_ORIGIN: 'https://wash.example.cn/' }).publicOrigin).toBe('https://wash.example.cn');
+    expect(load({ PUBLIC_ORIGIN: 'https://host.cn:8443/scanpush' }).publicOrigin).toBe('https://host.cn:8443/scanpush');
+    for (const bad of ['wash.example.cn', 'ftp://wash.example.cn', 'https://wash.example.cn/?x=1', 'https://wash.example.cn/#f']) {
+      expect(problems({ PUBLIC_ORIGIN: bad }), bad).toContain('PUBLIC_ORIGIN: ');
+    }
+  });
 });

@@ -30,8 +30,14 @@ const schema = z.object({
   NODE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits and _ . - only, at most 64').optional(),
   QR_SECRET: z.string().min(MIN_SECRET, `must be at least ${MIN_SECRET} characters`).optional(),
   QR_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  REVERSAL_WINDOW_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(600),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  PUBLIC_ORIGIN: z
+    .string()
+    .regex(/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i, 'must be an http(s) URL without query or fragment, e.g. https://wash.example.cn')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
   DEMO: bool.optional(),
   // The demo merchant is the first one the demo creates: id 1.
   DEMO_MERCHANT_KEY: z
@@ -89,9 +95,17 @@ export interface Config {
   qrSecret: string;
   qrSecretGenerated: boolean;
   qrTtlSeconds: number;
+  /** How long after a deduction the store's staff may reverse it. */
+  reversalWindowSeconds: number;
   sessionTtlSeconds: number;
   /** Undefined: the admin API is off. */
   adminToken: string | undefined;
+  /**
+   * The server as phones reach it (`https://wash.example.cn`, maybe with a path prefix; no trailing
+   * slash): the origin of the invite QR's URL, which the mini-program checks against its own. Unset: the
+   * request's own origin, right only when nothing sits in front of the server.
+   */
+  publicOrigin: string | undefined;
   /** Seed the demo store, member and merchant key into an empty database. */
   demo: boolean;
   demoMerchantKey: string | undefined;
@@ -211,8 +225,10 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     qrSecret: v.QR_SECRET ?? randomSecret(),
     qrSecretGenerated: !v.QR_SECRET,
     qrTtlSeconds: v.QR_TTL_SECONDS,
+    reversalWindowSeconds: v.REVERSAL_WINDOW_SECONDS,
     sessionTtlSeconds: v.SESSION_TTL_SECONDS,
     adminToken: v.ADMIN_TOKEN,
+    publicOrigin: v.PUBLIC_ORIGIN,
     demo: v.DEMO ?? !production,
     demoMerchantKey: v.DEMO_MERCHANT_KEY,
     devLogin: v.DEV_LOGIN ?? !production,

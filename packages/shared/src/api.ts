@@ -1,5 +1,5 @@
 import type { Decoded } from './decoded.js';
-import type { ResultName } from './result-codes.js';
+import type { ResultName, SuccessName } from './result-codes.js';
 import type { ResultMessage } from './envelope.js';
 import type { ScanResult } from './scan-result.js';
 
@@ -22,9 +22,16 @@ export const API_ERROR_CODES = [
   'RATE_LIMITED',
   'UNAVAILABLE',
   'INTERNAL',
+  // Staff invites (`POST /api/staff/join`): unknown or revoked, past its time, already redeemed.
+  'INVITE_INVALID',
+  'INVITE_EXPIRED',
+  'INVITE_USED',
+  // Counter sales: no such product at the staff's store (unknown or another store's), or archived.
+  'PRODUCT_NOT_FOUND',
+  'PRODUCT_ARCHIVED',
 ] as const;
 
-export type ApiErrorCode = (typeof API_ERROR_CODES)[number] | Exclude<ResultName, 'OK'>;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number] | Exclude<ResultName, SuccessName>;
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -112,16 +119,65 @@ export interface CardView {
   storeId: number;
   storeName: string;
   remaining: number;
+  /** ISO 8601 time after which the card refuses deductions; null when it never expires. */
+  expiresAt: string | null;
 }
 
+/**
+ * One row of a card's ledger: a deduction (-1), a top-up (a sale names its product and what was paid;
+ * an admin top-up neither) or a reversal (+1, naming the deduction it undid and why).
+ */
 export interface LedgerEntry {
   id: number;
   storeId: number;
-  kind: 'deduct' | 'topup';
+  kind: 'deduct' | 'topup' | 'reversal';
   delta: number;
   balanceAfter: number;
   /** ISO 8601. */
   at: string;
+  /** A sale: the product sold and the amount paid in fen. */
+  productId?: number;
+  amountFen?: number;
+  /** A reversal: the deduction's ledger id and the reason given. */
+  reversesId?: number;
+  reason?: string;
+}
+
+/** A card product a store sells at the counter (`uses` added, `priceFen` paid, valid `validDays` days). */
+export interface ProductView {
+  id: number;
+  storeId: number;
+  name: string;
+  /** 1..1000. */
+  uses: number;
+  /** 0..10 000 000 (100 000 yuan). */
+  priceFen: number;
+  /** 1..3650; null: the card it sells does not expire. */
+  validDays: number | null;
+  /** False once archived: not sold any more, kept for history. */
+  active: boolean;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
+/** `POST /api/admin/stores/:storeId/products`. */
+export interface CreateProductRequest {
+  name: string;
+  uses: number;
+  priceFen: number;
+  validDays?: number | null;
+}
+
+/** `POST /api/sales` (staff; Idempotency-Key as for scans): sells `productId` to the member whose QR this is. */
+export interface SaleRequest {
+  qr: string;
+  productId: number;
+}
+
+/** `POST /api/reversals` (staff; Idempotency-Key as for scans): gives back the use a deduction took. */
+export interface ReversalRequest {
+  ledgerId: number;
+  reason: string;
 }
 
 /**

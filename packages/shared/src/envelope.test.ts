@@ -116,6 +116,15 @@ describe('decodeServerMessage', () => {
     expect(decoded.ok && decoded.value.type === 'result' && [decoded.value.name, decoded.value.ok]).toEqual(['OK', true]);
   });
 
+  it.each([
+    [7, 'TOPPED_UP', true],
+    [8, 'REVERSED', true],
+    [9, 'CARD_EXPIRED', false],
+  ])('reads code %i as %s, ok %s', (code, name, ok) => {
+    const decoded = decodeServerMessage(JSON.stringify({ ...RESULT, code, name: 'OK', ok: !ok }));
+    expect(decoded.ok && decoded.value.type === 'result' && [decoded.value.name, decoded.value.ok]).toEqual([name, ok]);
+  });
+
   it('keeps a result code this version does not know', () => {
     const text = JSON.stringify({ ...RESULT, code: 42, name: 'NEW_THING', ok: true, title: '新的', text: '42_新的_x' });
     const decoded = decodeServerMessage(text);

@@ -1,7 +1,7 @@
 import { CLOSE_CODES, type CloseName } from './close-codes.js';
 import type { Decoded } from './decoded.js';
 import { isEpoch, isSeq, type StreamPosition } from './position.js';
-import { RESULT_CODES, resultName } from './result-codes.js';
+import { isSuccess, resultName } from './result-codes.js';
 import type { ScanResult } from './scan-result.js';
 
 /**
@@ -175,7 +175,7 @@ export function decodeResult(obj: Record<string, unknown>): Decoded<ResultMessag
     seq: obj.seq,
     code: obj.code,
     name: name ?? (obj.name as ResultMessage['name']),
-    ok: obj.code === RESULT_CODES.OK.code,
+    ok: isSuccess(name),
     title: typeof obj.title === 'string' ? obj.title : '',
     text: obj.text,
     remaining: typeof obj.remaining === 'number' ? obj.remaining : null,

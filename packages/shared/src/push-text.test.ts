@@ -16,6 +16,12 @@ describe('formatPushText', () => {
     expect(formatPushText('OK', 0)).toBe('0_扣费成功_剩余次数: 0');
   });
 
+  it('writes the counter results as the issue names them', () => {
+    expect(formatPushText('TOPPED_UP', 20)).toBe('7_充值成功_剩余次数: 20');
+    expect(formatPushText('REVERSED', 4)).toBe('8_撤销成功_剩余次数: 4');
+    expect(formatPushText('CARD_EXPIRED')).toBe('9_会员卡已过期_请联系门店续卡');
+  });
+
   it('writes the hint when no count is given', () => {
     expect(formatPushText('NO_USES_LEFT')).toBe('3_剩余次数不足_请联系门店充值');
     expect(formatPushText('QR_EXPIRED')).toBe('1_二维码已过期_请刷新二维码后重试');

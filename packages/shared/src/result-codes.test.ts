@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RESULT_CODES, RESULT_HINTS, resultName, type ResultName } from './result-codes.js';
+import { RESULT_CODES, RESULT_HINTS, isSuccess, resultName, showsRemaining, type ResultName } from './result-codes.js';
 
 const NAMES = Object.keys(RESULT_CODES) as ResultName[];
 
@@ -13,6 +13,12 @@ describe('result codes', () => {
     ['CARD_NOT_FOUND', 4, '未找到会员卡'],
     ['QR_WRONG_STORE', 5, '非本店二维码'],
     ['QR_INVALID', 6, '二维码无效'],
+    ['TOPPED_UP', 7, '充值成功'],
+    ['REVERSED', 8, '撤销成功'],
+    ['CARD_EXPIRED', 9, '会员卡已过期'],
+    ['ALREADY_REVERSED', 10, '已撤销'],
+    ['REVERSAL_WINDOW_PASSED', 11, '已超过撤销时限'],
+    ['NOT_REVERSIBLE', 12, '该记录不可撤销'],
   ] as const)('%s is %i %s', (name, code, title) => {
     expect(RESULT_CODES[name].code).toBe(code);
     expect(RESULT_CODES[name].title).toBe(title);
@@ -20,7 +26,7 @@ describe('result codes', () => {
   });
 
   it('lists no code the table above leaves out', () => {
-    expect(NAMES).toHaveLength(7);
+    expect(NAMES).toHaveLength(13);
   });
 
   it('has one name per code', () => {
@@ -28,7 +34,7 @@ describe('result codes', () => {
   });
 
   it('has no name for a code this version does not know', () => {
-    for (const code of [-1, 7, 42, 1.5, Number.NaN]) expect(resultName(code)).toBeUndefined();
+    for (const code of [-1, 13, 42, 1.5, Number.NaN]) expect(resultName(code)).toBeUndefined();
   });
 
   it('keeps titles and hints free of the push text separator', () => {
@@ -42,8 +48,15 @@ describe('result codes', () => {
 
   it('gives every failure a hint and success none', () => {
     for (const name of NAMES) {
-      if (name === 'OK') expect(RESULT_HINTS[name]).toBe('');
+      if (isSuccess(name)) expect(RESULT_HINTS[name]).toBe('');
       else expect(RESULT_HINTS[name]).not.toBe('');
     }
+  });
+
+  it('counts deductions, sales and reversals as successes, and shows their count', () => {
+    expect(NAMES.filter((name) => isSuccess(name))).toEqual(['OK', 'TOPPED_UP', 'REVERSED']);
+    expect(NAMES.filter((name) => showsRemaining(name))).toEqual(['OK', 'NO_USES_LEFT', 'TOPPED_UP', 'REVERSED']);
+    expect(isSuccess(undefined)).toBe(false);
+    expect(isSuccess('SOMETHING_NEW')).toBe(false);
   });
 });

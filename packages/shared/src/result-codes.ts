@@ -12,10 +12,33 @@ export const RESULT_CODES = {
   CARD_NOT_FOUND: { code: 4, title: '未找到会员卡', message: 'The member has no card at this store' },
   QR_WRONG_STORE: { code: 5, title: '非本店二维码', message: 'QR code belongs to another store' },
   QR_INVALID: { code: 6, title: '二维码无效', message: 'Not a valid scanpush QR code' },
+  // Counter sales and reversals. A sale's and a reversal's success is pushed with the card's count; a
+  // deduction of an expired card is refused and pushed as the other refusals are. The reversal refusals
+  // (10–12) answer the staff only: the member is told nothing.
+  TOPPED_UP: { code: 7, title: '充值成功', message: 'Uses added to the card' },
+  REVERSED: { code: 8, title: '撤销成功', message: 'Deduction reversed, one use given back' },
+  CARD_EXPIRED: { code: 9, title: '会员卡已过期', message: 'The card has expired' },
+  ALREADY_REVERSED: { code: 10, title: '已撤销', message: 'This deduction was already reversed' },
+  REVERSAL_WINDOW_PASSED: { code: 11, title: '已超过撤销时限', message: 'This deduction is too old to reverse' },
+  NOT_REVERSIBLE: { code: 12, title: '该记录不可撤销', message: 'Only a deduction of this store can be reversed' },
 } as const;
 
 export type ResultName = keyof typeof RESULT_CODES;
 export type ResultCode = (typeof RESULT_CODES)[ResultName]['code'];
+
+/** The outcomes that changed the card as asked: a deduction, a sale or top-up, a reversal. */
+export type SuccessName = 'OK' | 'TOPPED_UP' | 'REVERSED';
+const SUCCESSES: ReadonlySet<string> = new Set<SuccessName>(['OK', 'TOPPED_UP', 'REVERSED']);
+
+/** True for a success (OK, TOPPED_UP, REVERSED); false for every refusal and for unknown names. */
+export function isSuccess(name: string | undefined): name is SuccessName {
+  return name !== undefined && SUCCESSES.has(name);
+}
+
+/** The outcomes whose push text and result carry the card's count (`剩余次数: N`). */
+export function showsRemaining(name: ResultName): boolean {
+  return isSuccess(name) || name === 'NO_USES_LEFT';
+}
 
 const BY_NUMBER = new Map<number, ResultName>(
   (Object.keys(RESULT_CODES) as ResultName[]).map((name) => [RESULT_CODES[name].code, name]),
@@ -35,4 +58,10 @@ export const RESULT_HINTS: Record<ResultName, string> = {
   CARD_NOT_FOUND: '请联系门店办卡',
   QR_WRONG_STORE: '请出示本店会员卡二维码',
   QR_INVALID: '请刷新二维码后重试',
+  TOPPED_UP: '',
+  REVERSED: '',
+  CARD_EXPIRED: '请联系门店续卡',
+  ALREADY_REVERSED: '该扣次已撤销过',
+  REVERSAL_WINDOW_PASSED: '请联系店长处理',
+  NOT_REVERSIBLE: '只能撤销本店的扣次记录',
 };

@@ -1,7 +1,7 @@
 import type { ResultName } from './result-codes.js';
 
 /**
- * A scan's outcome as the merchant receives it (in the answer) and the member receives it (in the
+ * A scan's, sale's or reversal's outcome as the merchant receives it (in the answer) and the member receives it (in the
  * structured push). `text` is the seed's push text for the same outcome.
  */
 export interface ScanResult {
@@ -25,6 +25,6 @@ export interface ScanResult {
    */
   epoch?: string;
   seq?: number;
-  /** The ledger row of a successful deduction. */
+  /** The ledger row of a success: the deduction, the sale, the reversal. */
   ledgerId?: number;
 }

@@ -3,6 +3,7 @@ import {
   RESULT_CODES,
   RESULT_HINTS,
   resultName,
+  showsRemaining,
   type ApiErrorCode,
   type LedgerEntry,
   type ScanResult,
@@ -30,6 +31,11 @@ export const ERROR_TEXT: Record<Exclude<ApiErrorCode, keyof typeof RESULT_CODES>
   RATE_LIMITED: '操作太频繁，请稍后再试',
   UNAVAILABLE: '服务暂时不可用，请稍后再试',
   INTERNAL: '服务器出错了，请稍后再试',
+  INVITE_INVALID: '邀请码无效，请向门店管理员重新索取',
+  INVITE_EXPIRED: '邀请码已过期，请向门店管理员重新索取',
+  INVITE_USED: '邀请码已使用，每个邀请码只能绑定一台手机',
+  PRODUCT_NOT_FOUND: '本店没有这个卡种，请重新选择',
+  PRODUCT_ARCHIVED: '该卡种已下架，请重新选择',
   NETWORK: '网络异常，请检查网络后重试',
 };
 
@@ -58,7 +64,7 @@ export interface ResultView {
 /** Title and detail line of a result: the count where it is the card's, else what to do next. */
 export function resultView(result: ScanResult): ResultView {
   const name = resultName(result.code);
-  const showsCount = result.remaining !== null && (name === 'OK' || name === 'NO_USES_LEFT');
+  const showsCount = result.remaining !== null && name !== undefined && showsRemaining(name);
   const detail = showsCount ? `剩余次数: ${result.remaining}` : name ? RESULT_HINTS[name] : '';
   return {
     seq: result.seq ?? 0,
@@ -120,13 +126,24 @@ export interface HistoryRow {
   time: string;
 }
 
+const HISTORY_LABELS: Record<string, string> = { deduct: '扣次', topup: '充值', reversal: '撤销' };
+
+/** `有效期至 YYYY-MM-DD` (the phone's date), `已过期` once past, or '' for a card that never expires. */
+export function expiryText(expiresAt: string | null, now: number): string {
+  if (expiresAt === null) return '';
+  const at = new Date(expiresAt);
+  if (at.getTime() <= now) return '会员卡已过期，请联系门店续卡';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `有效期至 ${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
+}
+
 /** A ledger row for the card history list, with the time in the phone's time zone. */
 export function historyRow(entry: LedgerEntry): HistoryRow {
   const at = new Date(entry.at);
   const pad = (n: number) => String(n).padStart(2, '0');
   return {
     id: entry.id,
-    label: entry.kind === 'deduct' ? '扣次' : '充值',
+    label: HISTORY_LABELS[entry.kind] ?? entry.kind,
     delta: entry.delta > 0 ? `+${entry.delta}` : String(entry.delta),
     balance: `余 ${entry.balanceAfter} 次`,
     time: `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}`,

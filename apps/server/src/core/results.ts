@@ -1,4 +1,4 @@
-import { RESULT_CODES, formatPushText, resultName, type ResultMessage, type ResultName, type ScanResult } from '@scanpush/shared';
+import { RESULT_CODES, formatPushText, isSuccess, resultName, showsRemaining, type ResultMessage, type ResultName, type ScanResult } from '@scanpush/shared';
 import type { StreamEntry } from '../storage/streams.js';
 
 /** The outcome as both sides see it. `remaining` is shown in the text only where it is the card's count. */
@@ -7,11 +7,11 @@ export function buildResult(
   fields: { memberId: number | null; storeId: number; remaining: number | null; at: number; ledgerId?: number | null },
 ): ScanResult {
   const { code, title } = RESULT_CODES[name];
-  const shown = name === 'OK' || name === 'NO_USES_LEFT' ? (fields.remaining ?? undefined) : undefined;
+  const shown = showsRemaining(name) ? (fields.remaining ?? undefined) : undefined;
   const result: ScanResult = {
     code,
     name,
-    ok: name === 'OK',
+    ok: isSuccess(name),
     title,
     text: formatPushText(name, shown),
     remaining: fields.remaining,

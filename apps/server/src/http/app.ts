@@ -7,14 +7,18 @@ import { AppError, HTTP_STATUS } from '../errors.js';
 import { StorageUnavailableError } from '../storage/errors.js';
 import { clientAddress, trustedProxies } from './client-address.js';
 import type { AppDeps, AppEnv } from './context.js';
+import { adminProductRoutes } from './routes/admin-products.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminStaffRoutes } from './routes/admin-staff.js';
 import { authRoutes } from './routes/auth.js';
 import { consoleRoutes } from './routes/console.js';
+import { counterRoutes } from './routes/counter.js';
 import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/member.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { scanRoutes } from './routes/scans.js';
+import { staffJoinRoutes } from './routes/staff-join.js';
 
 /** The HTTP API. Every error, thrown anywhere below, leaves through `onError` in the one shape. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -40,8 +44,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', authRoutes(deps));
   app.route('/', memberRoutes(deps));
   app.route('/', scanRoutes(deps));
+  app.route('/', counterRoutes(deps));
   app.route('/', notificationRoutes(deps, deps.longPoll));
   app.route('/', adminRoutes(deps));
+  app.route('/', adminProductRoutes(deps));
+  app.route('/', adminStaffRoutes(deps));
+  app.route('/', staffJoinRoutes(deps));
   app.route('/', consoleRoutes(deps));
 
   return answerErrorsInOneShape(app, logger);

@@ -10,13 +10,31 @@ export const AUDIT_CHECKS: ReadonlyArray<{ what: string; sql: string }> = [
              OR c.remaining <> coalesce((SELECT l.balance_after FROM ledger l WHERE l.member_id = c.member_id AND l.store_id = c.store_id ORDER BY l.id DESC LIMIT 1), 0)`,
   },
   {
-    what: 'deduction without exactly one stream entry',
-    sql: `SELECT CAST(l.id AS TEXT) AS row FROM ledger l WHERE l.kind = 'deduct' AND (SELECT count(*) FROM outbox o WHERE o.ledger_id = l.id) <> 1`,
+    // remaining = top-ups − deductions + reversals holds through the sum above only if each kind moves the
+    // balance its own way.
+    what: 'ledger row whose delta does not fit its kind',
+    sql: `SELECT CAST(l.id AS TEXT) AS row FROM ledger l
+          WHERE NOT ((l.kind = 'deduct' AND l.delta = -1 AND l.reverses_id IS NULL)
+                  OR (l.kind = 'topup' AND l.delta > 0 AND l.reverses_id IS NULL)
+                  OR (l.kind = 'reversal' AND l.delta = 1 AND l.reverses_id IS NOT NULL AND l.reason IS NOT NULL))`,
   },
   {
-    what: 'stream entry pointing at no deduction',
+    what: 'reversal of no deduction of its card',
+    sql: `SELECT CAST(r.id AS TEXT) AS row FROM ledger r WHERE r.kind = 'reversal' AND NOT EXISTS (
+            SELECT 1 FROM ledger d WHERE d.id = r.reverses_id AND d.kind = 'deduct' AND d.member_id = r.member_id AND d.store_id = r.store_id AND d.id < r.id)`,
+  },
+  {
+    // Admin top-ups (no product) are not told the member; deductions, sales and reversals are, once.
+    what: 'deduction, sale or reversal without exactly one stream entry',
+    sql: `SELECT CAST(l.id AS TEXT) AS row FROM ledger l
+          WHERE (l.kind <> 'topup' OR l.product_id IS NOT NULL) AND (SELECT count(*) FROM outbox o WHERE o.ledger_id = l.id) <> 1`,
+  },
+  {
+    what: 'stream entry pointing at no ledger row of its result',
     sql: `SELECT o.member_id || '/' || o.store_id || '#' || o.seq AS row FROM outbox o
-          WHERE o.ledger_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.id = o.ledger_id AND l.kind = 'deduct')`,
+          WHERE o.ledger_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM ledger l WHERE l.id = o.ledger_id AND l.member_id = o.member_id AND l.store_id = o.store_id
+              AND ((o.code = 0 AND l.kind = 'deduct') OR (o.code = 7 AND l.kind = 'topup') OR (o.code = 8 AND l.kind = 'reversal')))`,
   },
   {
     // Retention deletes oldest first, so what is retained is one run of seqs ending at the head.

@@ -1,5 +1,6 @@
 import type { CardView, LedgerEntry } from '@scanpush/shared';
 import type { ScanDecision } from '../core/scan-decision.js';
+import type { ReversalAttempt, ReversalRecord, SaleAttempt, SaleRecord } from './counter.js';
 import type { StreamEntry } from './streams.js';
 
 /**
@@ -38,6 +39,18 @@ export interface CardStore {
    * written together. A key whose recorded answer retention has pruned is forgotten, as a pruned key is.
    */
   recordScan(attempt: ScanAttempt, decide: ScanDecision): Promise<ScanRecord>;
+
+  /**
+   * A counter sale (see counter.ts): the product's uses added to the card (created when there is none),
+   * its expiry extended (core/counter-rules.ts expiryAfterSale), a 'topup' ledger row naming the product
+   * and the amount paid, and a TOPPED_UP entry in the member's stream, in one transaction.
+   */
+  recordSale(attempt: SaleAttempt): Promise<SaleRecord>;
+  /**
+   * A reversal of a deduction (see counter.ts): one use given back, a 'reversal' ledger row (+1) naming
+   * the deduction and the reason, and a REVERSED entry in the member's stream, in one transaction.
+   */
+  recordReversal(attempt: ReversalAttempt): Promise<ReversalRecord>;
 }
 
 /** A scan whose QR verified (signature and form); its time and store are judged by `decide`. */

@@ -1,6 +1,8 @@
 import type { AccountStore } from './accounts.js';
 import type { AuditReport } from './audit.js';
 import type { CardStore } from './cards.js';
+import type { InviteStore } from './invites.js';
+import type { ProductStore } from './products.js';
 import type { StreamStore } from './streams.js';
 
 /**
@@ -12,6 +14,10 @@ export interface Storage {
   accounts: AccountStore;
   cards: CardStore;
   streams: StreamStore;
+  /** The card products each store sells at the counter. */
+  products: ProductStore;
+  /** Staff invites and the staff credentials of a store. */
+  invites: InviteStore;
   /** Checks the engine's invariants over the whole database (see Audit); read-only. */
   audit(): Promise<AuditReport>;
   /** Whether the database answers; for health checks. */
@@ -25,4 +31,7 @@ export interface Storage {
 export type { AccountStore } from './accounts.js';
 export type { AuditReport } from './audit.js';
 export type { CardStore, ScanAttempt, ScanRecord } from './cards.js';
+export type { Invite, InviteStore, Redemption, StaffCredential } from './invites.js';
 export type { StreamEntry, StreamStore } from './streams.js';
+export type { NewProduct, ProductStore } from './products.js';
+export type { ReversalAttempt, ReversalRecord, SaleAttempt, SaleRecord } from './counter.js';

@@ -1,7 +1,7 @@
 /**
  * The members' streams: one per (member, store), the results that member is told at that store, `seq`
- * 1, 2, 3, … without gaps or repeats, in commit order. Entries are appended only by `CardStore.recordScan`
- * (in the scan's own transaction) and read back for replays, long-polls and idempotent retries.
+ * 1, 2, 3, … without gaps or repeats, in commit order. Entries are appended only by `CardStore.recordScan`,
+ * `recordSale` and `recordReversal` (in their own transaction) and read back for replays, long-polls and idempotent retries.
  *
  * `epoch` names this database's history (see StreamPosition in @scanpush/shared): made when the database
  * is created, made anew when a database restored from a backup first opens. It does not change while a
@@ -40,9 +40,9 @@ export interface StreamEntry {
   seq: number;
   /** The result code (RESULT_CODES). */
   code: number;
-  /** The card's uses after the scan, where the outcome knows them; null otherwise. */
+  /** The card's uses after the scan, sale or reversal, where the outcome knows them; null otherwise. */
   remaining: number | null;
-  /** The deduction's ledger row; null for a refusal. */
+  /** The ledger row of a deduction, a sale or a reversal; null for a refusal. */
   ledgerId: number | null;
   /** Unix ms the outcome was decided. */
   createdAt: number;

@@ -1,5 +1,5 @@
 import type { CardView } from '@scanpush/shared';
-import type { HistoryRow, ResultView } from '../../lib/messages';
+import { expiryText, type HistoryRow, type ResultView } from '../../lib/messages';
 import type { ConnectionState } from '@scanpush/client';
 
 /** Everything the member page renders. */
@@ -10,6 +10,10 @@ export interface MemberData {
   cardIndex: number;
   storeName: string;
   remaining: number;
+  /** `有效期至 YYYY-MM-DD`, the expired notice, or '' for a card that never expires (lib/messages expiryText). */
+  expiry: string;
+  /** The card's expiry has passed: it refuses deductions until the store sells it a product again. */
+  expired: boolean;
   /** A valid code is drawn. */
   qrReady: boolean;
   qrSeconds: number;
@@ -38,6 +42,8 @@ export const INITIAL_DATA: MemberData = {
   cardIndex: 0,
   storeName: '',
   remaining: 0,
+  expiry: '',
+  expired: false,
   qrReady: false,
   qrSeconds: 0,
   qrExpired: false,
@@ -52,6 +58,12 @@ export const INITIAL_DATA: MemberData = {
   historyLoading: false,
   staffEntry: false,
 };
+
+/** The card's part of the page: store, count and expiry, as of `now`. */
+export function cardFields(card: CardView, now: number): Pick<MemberData, 'storeName' | 'remaining' | 'expiry' | 'expired'> {
+  const expired = card.expiresAt !== null && Date.parse(card.expiresAt) <= now;
+  return { storeName: card.storeName, remaining: card.remaining, expiry: expiryText(card.expiresAt ?? null, now), expired };
+}
 
 /** What the screen needs of its page. */
 export interface MemberView {

@@ -1,5 +1,5 @@
 import type { ConnectionStatus, PushClient } from '@scanpush/client';
-import { CLOSE_CODES, type CardView, type QrResponse, type ResultMessage, type StreamPosition } from '@scanpush/shared';
+import { CLOSE_CODES, RESULT_CODES, type CardView, type QrResponse, type ResultMessage, type StreamPosition } from '@scanpush/shared';
 import { CAPTURE_WARNING, RESYNCED_TEXT, connectionText, errorText, resultView } from '../../lib/messages';
 import { watchNetwork } from '../../lib/network';
 import { ScreenKeeper } from '../../lib/screen';
@@ -8,7 +8,7 @@ import { STAFF_SCAN_PAGE, staffBound } from '../../lib/staff-credential';
 import { forgetLegacySeq } from '../../lib/stream-positions';
 import { createCardClient } from './card-client';
 import { HistoryPanel } from './history-panel';
-import type { MemberData, MemberView } from './member-data';
+import { cardFields, type MemberData, type MemberView } from './member-data';
 import { MemberSessionKeeper } from './member-session';
 import { QrPanel } from './qr-panel';
 
@@ -111,7 +111,7 @@ export class MemberScreen {
   async selectCard(index: number): Promise<void> {
     const card = this.view.data.cards[index];
     if (!card || card.storeId === this.storeId) return;
-    this.set({ cardIndex: index, storeName: card.storeName, remaining: card.remaining, result: null, syncNotice: '' });
+    this.set({ cardIndex: index, ...cardFields(card, Date.now()), result: null, syncNotice: '' });
     this.history.reset(card.storeId);
     await this.useCard(card.storeId);
   }
@@ -165,7 +165,7 @@ export class MemberScreen {
     }
     const index = Math.max(0, cards.findIndex((c) => c.storeId === this.storeId));
     const card = cards[index]!;
-    this.set({ phase: 'ready', cards, cardIndex: index, storeName: card.storeName, remaining: card.remaining });
+    this.set({ phase: 'ready', cards, cardIndex: index, ...cardFields(card, Date.now()) });
     if (card.storeId !== this.storeId) this.history.reset(card.storeId);
     await this.useCard(card.storeId);
   }
@@ -268,13 +268,16 @@ export class MemberScreen {
     // The QR just scanned is spent (or refused): have a fresh one ready.
     if (news) void this.qr.refresh(true);
     void this.history.loadNewest();
+    // A sale moves the card's expiry, and an expired card's refusal means the page's date is stale:
+    // the push carries the count only, so the card is read again.
+    if (news && (result.code === RESULT_CODES.TOPPED_UP.code || result.code === RESULT_CODES.CARD_EXPIRED.code)) void this.refreshCard();
   }
 
   private async refreshCard(): Promise<void> {
     try {
       const { cards } = await this.sessions.call<{ cards: CardView[] }>('/api/cards');
       const index = cards.findIndex((c) => c.storeId === this.storeId);
-      if (index >= 0) this.set({ cards, cardIndex: index, remaining: cards[index]!.remaining });
+      if (index >= 0) this.set({ cards, cardIndex: index, ...cardFields(cards[index]!, Date.now()) });
     } catch {
       // The count stays as last known; the next sync tries again.
     }

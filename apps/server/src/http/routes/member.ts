@@ -27,8 +27,11 @@ export function memberRoutes(deps: AppDeps) {
     .post('/api/qr', member, async (c) => {
       const { memberId } = c.get('member');
       const body = await readJson(c, qrRequest);
-      // A QR for a card the member does not hold would only ever be refused at the counter: say so now.
-      if (!(await deps.storage.cards.getCard(memberId, body.storeId))) throw new AppError('CARD_NOT_FOUND', 'No card at this store');
+      // A member without a card at an existing store gets a QR too: it is what staff scan to sell the
+      // first card (POST /api/sales). A store that does not exist can hold no card.
+      if (!(await deps.storage.cards.getCard(memberId, body.storeId)) && !(await deps.storage.accounts.getStore(body.storeId))) {
+        throw new AppError('CARD_NOT_FOUND', 'No card at this store');
+      }
       const ttl = deps.config.qrTtlSeconds;
       const { token, claims } = deps.signer.issue(memberId, body.storeId, deps.now(), ttl);
       const answer: QrResponse = {

@@ -1,4 +1,4 @@
-import { RESULT_CODES, type ScanResponse } from '@scanpush/shared';
+import { RESULT_CODES, isSuccess, type ScanResponse } from '@scanpush/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
@@ -10,7 +10,8 @@ import { requireMerchant } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { check, readJson } from '../validation.js';
 
-const idempotencyKey = z
+/** The Idempotency-Key header of the staff's writes (scans, sales, reversals). */
+export const idempotencyKey = z
   .string()
   .regex(/^[\x21-\x7e]{1,128}$/, 'Idempotency-Key must be 1 to 128 printable ASCII characters')
   .optional();
@@ -62,7 +63,7 @@ function answer(outcome: ScanOutcome): ScanResponse {
       throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for another QR code');
     case 'result': {
       const { result, replayed } = outcome;
-      if (result.name === 'OK') return { result, replayed };
+      if (isSuccess(result.name)) return { result, replayed };
       throw new AppError(result.name, RESULT_CODES[result.name].message, replayed ? { result, replayed } : { result });
     }
   }

@@ -13,10 +13,10 @@ export function cardsContract(open: OpenStorage): void {
       expect(await cards.getCard(m.id, a.id)).toBeUndefined();
       expect(await cards.listCards(m.id)).toEqual([]);
 
-      expect(await cards.topUp(m.id, b.id, 3, T0)).toEqual({ memberId: m.id, storeId: b.id, storeName: 'B', remaining: 3 });
-      expect(await cards.topUp(m.id, a.id, 5, T0 + 1)).toEqual({ memberId: m.id, storeId: a.id, storeName: 'A', remaining: 5 });
+      expect(await cards.topUp(m.id, b.id, 3, T0)).toEqual({ memberId: m.id, storeId: b.id, storeName: 'B', remaining: 3, expiresAt: null });
+      expect(await cards.topUp(m.id, a.id, 5, T0 + 1)).toEqual({ memberId: m.id, storeId: a.id, storeName: 'A', remaining: 5, expiresAt: null });
       expect(await cards.topUp(m.id, a.id, 2, T0 + 2)).toMatchObject({ remaining: 7 });
-      expect(await cards.getCard(m.id, a.id)).toEqual({ memberId: m.id, storeId: a.id, storeName: 'A', remaining: 7 });
+      expect(await cards.getCard(m.id, a.id)).toEqual({ memberId: m.id, storeId: a.id, storeName: 'A', remaining: 7, expiresAt: null });
       expect((await cards.listCards(m.id)).map((c) => [c.storeId, c.remaining])).toEqual([
         [a.id, 7],
         [b.id, 3],

@@ -40,11 +40,11 @@ export function scansContract(open: OpenStorage): void {
       await storage.cards.recordScan(scanOf(w, { merchantId: w.otherMerchant.id, merchantStoreId: w.otherStoreId }), spy);
       await storage.cards.recordScan(scanOf(w, { storeId: w.otherStoreId, merchantId: w.otherMerchant.id, merchantStoreId: w.otherStoreId }), spy);
       expect(seen).toEqual([
-        { expired: false, wrongStore: false, nonceUsed: false, remaining: 5 },
-        { expired: false, wrongStore: false, nonceUsed: true, remaining: 4 },
-        { expired: true, wrongStore: false, nonceUsed: false, remaining: 4 },
-        { expired: false, wrongStore: true, nonceUsed: false, remaining: 4 },
-        { expired: false, wrongStore: false, nonceUsed: false, remaining: null },
+        { expired: false, wrongStore: false, nonceUsed: false, remaining: 5, cardExpired: false },
+        { expired: false, wrongStore: false, nonceUsed: true, remaining: 4, cardExpired: false },
+        { expired: true, wrongStore: false, nonceUsed: false, remaining: 4, cardExpired: false },
+        { expired: false, wrongStore: true, nonceUsed: false, remaining: 4, cardExpired: false },
+        { expired: false, wrongStore: false, nonceUsed: false, remaining: null, cardExpired: false },
       ]);
       // A verdict the rules would not give is still what is recorded: the engine obeys the decision.
       const forced = recorded(await storage.cards.recordScan(scanOf(w), () => 'QR_EXPIRED'));

@@ -3,7 +3,9 @@ import { accountsContract } from './accounts.contract.js';
 import { auditContract } from './audit.contract.js';
 import { cardsContract } from './cards.contract.js';
 import { concurrencyContract } from './concurrency.contract.js';
+import { counterContract } from './counter.contract.js';
 import type { OpenStorage } from './harness.js';
+import { invitesContract } from './invites.contract.js';
 import { scansContract } from './scans.contract.js';
 import { streamsContract } from './streams.contract.js';
 
@@ -22,5 +24,7 @@ export function describeStorageContract(engineName: string, open: OpenStorage): 
     scansContract(open);
     concurrencyContract(open);
     auditContract(open);
+    invitesContract(open);
+    counterContract(open);
   });
 }

@@ -1,11 +1,14 @@
-import { RESULT_CODES, type CardView, type LedgerEntry } from '@scanpush/shared';
+import { RESULT_CODES } from '@scanpush/shared';
 import type pg from 'pg';
+import { isCardExpired } from '../../core/counter-rules.js';
 import type { ScanDecision } from '../../core/scan-decision.js';
+import { LEDGER_COLUMNS, cardView, ledgerEntry, type CardRow, type LedgerRow } from '../card-rows.js';
+import { createPostgresCounter } from './counter-postgres.js';
 import type { CardStore, ScanAttempt, ScanRecord } from '../cards.js';
 import { query, transaction } from './pool.js';
 import { ENTRY_COLUMNS, type EntryRow } from './streams-postgres.js';
 
-const CARD_COLUMNS = 'c.member_id AS "memberId", c.store_id AS "storeId", s.name AS "storeName", c.remaining';
+const CARD_COLUMNS = 'c.member_id AS "memberId", c.store_id AS "storeId", s.name AS "storeName", c.remaining, c.expires_at AS "expiresAt"';
 
 // A scan's facts, in one statement: the card's row locked until the scan commits (so scans of one card,
 // from any node, take turns), whether the nonce was used, and the answer already given to this
@@ -17,8 +20,8 @@ const CARD_COLUMNS = 'c.member_id AS "memberId", c.store_id AS "storeId", s.name
 // (xmin) as locked against the one in the snapshot tells it; the scan then reads the facts again, with
 // the lock held and a new snapshot. Only scans that raced on one card pay for it.
 const FACTS = `
-  WITH card AS (SELECT remaining, xmin::text AS version FROM cards WHERE member_id = $1 AND store_id = $2 FOR UPDATE)
-  SELECT (SELECT remaining FROM card) AS remaining,
+  WITH card AS (SELECT remaining, expires_at, xmin::text AS version FROM cards WHERE member_id = $1 AND store_id = $2 FOR UPDATE)
+  SELECT (SELECT remaining FROM card) AS remaining, (SELECT expires_at FROM card) AS "expiresAt",
          (SELECT version FROM card) IS DISTINCT FROM (SELECT xmin::text FROM cards WHERE member_id = $1 AND store_id = $2) AS stale,
          EXISTS (SELECT 1 FROM ledger WHERE qr_nonce = $3) AS "nonceUsed",
          i.qr_nonce AS "priorNonce", i.member_id AS "priorMember", i.store_id AS "priorStore", i.seq AS "priorSeq"
@@ -74,6 +77,7 @@ export const SCAN_STATEMENTS = { facts: FACTS, deduct: DEDUCT } as const;
 
 interface Facts {
   remaining: number | null;
+  expiresAt: number | null;
   stale: boolean;
   nonceUsed: boolean;
   priorNonce: string | null;
@@ -97,7 +101,7 @@ interface Facts {
 export function createPostgresCards(pool: pg.Pool, epoch: string): CardStore {
   const card = async (client: pg.Pool | pg.PoolClient, memberId: number, storeId: number) =>
     (
-      await client.query<CardView>(
+      await client.query<CardRow>(
         `SELECT ${CARD_COLUMNS} FROM cards c JOIN stores s ON s.id = c.store_id WHERE c.member_id = $1 AND c.store_id = $2`,
         [memberId, storeId],
       )
@@ -139,6 +143,7 @@ export function createPostgresCards(pool: pg.Pool, epoch: string): CardStore {
       wrongStore: storeId !== attempt.merchantStoreId,
       nonceUsed: facts.nonceUsed,
       remaining: facts.remaining,
+      cardExpired: isCardExpired(facts.expiresAt, attempt.at),
     });
     const code = RESULT_CODES[verdict].code;
     const params = [memberId, storeId, attempt.merchantId, nonce, key, attempt.at, code];
@@ -173,33 +178,36 @@ export function createPostgresCards(pool: pg.Pool, epoch: string): CardStore {
         ]);
         const view = await card(client, memberId, storeId);
         if (!view) throw new Error('card vanished inside its own transaction');
-        return view;
+        return cardView(view);
       });
     },
     async getCard(memberId, storeId) {
-      return (
-        await query<CardView>(pool, `SELECT ${CARD_COLUMNS} FROM cards c JOIN stores s ON s.id = c.store_id WHERE c.member_id = $1 AND c.store_id = $2`, [
+      const row = (
+        await query<CardRow>(pool, `SELECT ${CARD_COLUMNS} FROM cards c JOIN stores s ON s.id = c.store_id WHERE c.member_id = $1 AND c.store_id = $2`, [
           memberId,
           storeId,
         ])
       )[0];
+      return row && cardView(row);
     },
-    listCards(memberId) {
-      return query<CardView>(pool, `SELECT ${CARD_COLUMNS} FROM cards c JOIN stores s ON s.id = c.store_id WHERE c.member_id = $1 ORDER BY c.store_id`, [
+    async listCards(memberId) {
+      const rows = await query<CardRow>(pool, `SELECT ${CARD_COLUMNS} FROM cards c JOIN stores s ON s.id = c.store_id WHERE c.member_id = $1 ORDER BY c.store_id`, [
         memberId,
       ]);
+      return rows.map(cardView);
     },
     async history(memberId, storeId, limit, before = Number.MAX_SAFE_INTEGER) {
-      const rows = await query<Omit<LedgerEntry, 'at'> & { createdAt: number }>(
+      const rows = await query<LedgerRow>(
         pool,
-        `SELECT id, store_id AS "storeId", kind, delta, balance_after AS "balanceAfter", created_at AS "createdAt"
+        `SELECT ${LEDGER_COLUMNS}
          FROM ledger WHERE member_id = $1 AND store_id = $2 AND id < $4 ORDER BY id DESC LIMIT $3`,
         [memberId, storeId, limit, before],
       );
-      return rows.map(({ createdAt, ...row }): LedgerEntry => ({ ...row, at: new Date(createdAt).toISOString() }));
+      return rows.map(ledgerEntry);
     },
     recordScan(attempt, decide) {
       return transaction(pool, (client) => record(client, attempt, decide));
     },
+    ...createPostgresCounter(pool, epoch),
   };
 }

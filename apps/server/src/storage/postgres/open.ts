@@ -2,6 +2,8 @@ import type { Storage } from '../storage.js';
 import { createPostgresAccounts } from './accounts-postgres.js';
 import { createPostgresAudit } from './audit-postgres.js';
 import { createPostgresCards } from './cards-postgres.js';
+import { createPostgresInvites } from './invites-postgres.js';
+import { createPostgresProducts } from './products-postgres.js';
 import { migrateAndSettleEpoch } from './migrate.js';
 import { createPool, query, type PoolOptions } from './pool.js';
 import { createPostgresStreams } from './streams-postgres.js';
@@ -31,6 +33,8 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     accounts: createPostgresAccounts(pool),
     cards: createPostgresCards(pool, epoch),
     streams: createPostgresStreams(pool, epoch),
+    invites: createPostgresInvites(pool),
+    products: createPostgresProducts(pool),
     audit: createPostgresAudit(pool),
     async ping() {
       await query(pool, 'SELECT 1');

@@ -33,6 +33,8 @@ export const cards = pgTable(
     storeId: integer('store_id').notNull().references(() => stores.id),
     remaining: integer('remaining').notNull(),
     updatedAt: ms('updated_at').notNull(),
+    /** Unix ms after which the card refuses deductions; null: never (see the SQLite schema). */
+    expiresAt: ms('expires_at'),
   },
   (t) => [primaryKey({ columns: [t.memberId, t.storeId] }), check('cards_remaining_non_negative', sql`${t.remaining} >= 0`)],
 );
@@ -61,24 +63,50 @@ export const sessions = pgTable(
   (t) => [uniqueIndex('sessions_token_hash_uq').on(t.tokenHash), index('sessions_member_idx').on(t.memberId)],
 );
 
-/** Every change of a card's balance. A deduction names its QR nonce: unique, so a nonce deducts once. */
+/** What a store sells at the counter (see the SQLite schema). */
+export const products = pgTable(
+  'products',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    storeId: integer('store_id').notNull().references(() => stores.id),
+    name: text('name').notNull(),
+    uses: integer('uses').notNull(),
+    priceFen: integer('price_fen').notNull(),
+    validDays: integer('valid_days'),
+    active: integer('active').notNull().default(1),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [
+    index('products_store_idx').on(t.storeId, t.id),
+    check('products_uses_range', sql`${t.uses} BETWEEN 1 AND 1000`),
+    check('products_price_range', sql`${t.priceFen} BETWEEN 0 AND 10000000`),
+    check('products_valid_days_range', sql`${t.validDays} IS NULL OR ${t.validDays} BETWEEN 1 AND 3650`),
+  ],
+);
+
+/** Every change of a card's balance, only ever inserted (see the SQLite schema for the kinds). */
 export const ledger = pgTable(
   'ledger',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     memberId: integer('member_id').notNull(),
     storeId: integer('store_id').notNull(),
-    kind: text('kind', { enum: ['deduct', 'topup'] }).notNull(),
+    kind: text('kind', { enum: ['deduct', 'topup', 'reversal'] }).notNull(),
     delta: integer('delta').notNull(),
     balanceAfter: integer('balance_after').notNull(),
     merchantId: integer('merchant_id'),
     qrNonce: text('qr_nonce'),
     createdAt: ms('created_at').notNull(),
+    productId: integer('product_id'),
+    amountFen: integer('amount_fen'),
+    reversesId: bigint('reverses_id', { mode: 'number' }),
+    reason: text('reason'),
   },
   (t) => [
     check('ledger_delta_nonzero', sql`${t.delta} <> 0`),
-    check('ledger_kind', sql`${t.kind} IN ('deduct', 'topup')`),
+    check('ledger_kind', sql`${t.kind} IN ('deduct', 'topup', 'reversal')`),
     uniqueIndex('ledger_qr_nonce_uq').on(t.qrNonce),
+    uniqueIndex('ledger_reverses_uq').on(t.reversesId),
     index('ledger_card_idx').on(t.memberId, t.storeId, t.id),
   ],
 );

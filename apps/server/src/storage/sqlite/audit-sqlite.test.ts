@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decideScan } from '../../core/scan-decision.js';
-import { makeWorld, scanOf, type World } from '../contract/harness.js';
+import { T0, makeWorld, scanOf, type World } from '../contract/harness.js';
 import type { Storage } from '../storage.js';
 import { createSqliteStorage } from './open.js';
 
@@ -21,6 +21,13 @@ beforeEach(async () => {
   storage = createSqliteStorage(path);
   world = await makeWorld(storage, 5);
   for (let i = 0; i < 3; i++) await storage.cards.recordScan(scanOf(world), decideScan);
+  // A sale and a reversal too, so the audit is seen clean with every kind of ledger row.
+  const product = await storage.products.create(world.storeId, { name: '10次卡', uses: 10, priceFen: 9900, validDays: 30 }, T0);
+  const { nonce: _n, ...scan } = scanOf(world);
+  await storage.cards.recordSale({ ...scan, nonce: 'sale-nonce', productId: product.id });
+  const [deduction] = (await storage.cards.history(world.memberId, world.storeId, 10)).filter((e) => e.kind === 'deduct');
+  const reversal = { ledgerId: deduction!.id, reason: '误扣', merchantId: world.merchant.id, merchantStoreId: world.storeId, idempotencyKey: null, at: T0 + 2000, windowMs: 600_000 };
+  expect((await storage.cards.recordReversal(reversal)).kind).toBe('recorded');
 });
 afterEach(async () => {
   await storage.close();
@@ -41,8 +48,13 @@ describe('SQLite audit', () => {
 
   it.each([
     ['UPDATE cards SET remaining = remaining + 1', /^card balance differs from its ledger: \d+\/\d+$/],
-    ["DELETE FROM outbox WHERE seq = 2", /^deduction without exactly one stream entry: \d+$/],
-    ['UPDATE outbox SET ledger_id = 999 WHERE seq = 3', /stream entry pointing at no deduction: \d+\/\d+#3/],
+    ["DELETE FROM outbox WHERE seq = 2", /^deduction, sale or reversal without exactly one stream entry: \d+$/],
+    ['UPDATE outbox SET ledger_id = 999 WHERE seq = 3', /stream entry pointing at no ledger row of its result: \d+\/\d+#3/],
+    ['DELETE FROM outbox WHERE code = 7', /^deduction, sale or reversal without exactly one stream entry: \d+$/],
+    ['UPDATE outbox SET code = 0 WHERE code = 8', /^stream entry pointing at no ledger row of its result: \d+\/\d+#\d+$/],
+    ["UPDATE ledger SET reverses_id = 999 WHERE kind = 'reversal'", /^reversal of no deduction of its card: \d+$/],
+    ["UPDATE ledger SET reason = NULL WHERE kind = 'reversal'", /^ledger row whose delta does not fit its kind: \d+$/],
+    ["UPDATE ledger SET delta = 2, balance_after = balance_after + 1 WHERE kind = 'reversal'", /^ledger row whose delta does not fit its kind: \d+$/],
     ['UPDATE streams SET last_seq = last_seq + 1', /^stream whose retained seqs are not contiguous up to its head: \d+\/\d+$/],
     [
       `DROP INDEX outbox_refusal_uq;

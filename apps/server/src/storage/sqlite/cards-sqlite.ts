@@ -1,11 +1,15 @@
-import { RESULT_CODES, type CardView, type LedgerEntry } from '@scanpush/shared';
+import { RESULT_CODES } from '@scanpush/shared';
+import { cardView, ledgerEntry, type CardRow, type LedgerRow } from '../card-rows.js';
 import type Database from 'better-sqlite3';
 import type { ScanDecision, ScanVerdict } from '../../core/scan-decision.js';
 import type { CardStore, ScanAttempt, ScanRecord } from '../cards.js';
+import { isCardExpired } from '../../core/counter-rules.js';
+import { createSqliteCounter } from './counter-sqlite.js';
 import type { GroupCommit } from './group-commit.js';
 import type { StreamWriter } from './streams-sqlite.js';
 
-const CARD_COLUMNS = 'c.member_id AS memberId, c.store_id AS storeId, s.name AS storeName, c.remaining';
+const CARD_COLUMNS = 'c.member_id AS memberId, c.store_id AS storeId, s.name AS storeName, c.remaining, c.expires_at AS expiresAt';
+
 
 /**
  * The SQLite cards, ledger and scans. Every write goes through the group commit (its own savepoint in a
@@ -17,14 +21,15 @@ const CARD_COLUMNS = 'c.member_id AS memberId, c.store_id AS storeId, s.name AS 
  */
 export function createSqliteCards(client: Database.Database, writes: GroupCommit, streams: StreamWriter): CardStore {
   const q = {
-    card: client.prepare<[number, number], CardView>(
+    card: client.prepare<[number, number], CardRow>(
       `SELECT ${CARD_COLUMNS} FROM cards c JOIN stores s ON s.id = c.store_id WHERE c.member_id = ? AND c.store_id = ?`,
     ),
-    cards: client.prepare<[number], CardView>(
+    cards: client.prepare<[number], CardRow>(
       `SELECT ${CARD_COLUMNS} FROM cards c JOIN stores s ON s.id = c.store_id WHERE c.member_id = ? ORDER BY c.store_id`,
     ),
-    history: client.prepare<[number, number, number, number], Omit<LedgerEntry, 'at'> & { createdAt: number }>(
-      `SELECT id, store_id AS storeId, kind, delta, balance_after AS balanceAfter, created_at AS createdAt
+    history: client.prepare<[number, number, number, number], LedgerRow>(
+      `SELECT id, store_id AS storeId, kind, delta, balance_after AS balanceAfter, created_at AS createdAt,
+              product_id AS productId, amount_fen AS amountFen, reverses_id AS reversesId, reason
        FROM ledger WHERE member_id = ? AND store_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
     ),
     addUses: client
@@ -41,9 +46,9 @@ export function createSqliteCards(client: Database.Database, writes: GroupCommit
       'SELECT qr_nonce AS nonce, member_id AS memberId, store_id AS storeId, seq FROM idempotency WHERE merchant_id = ? AND key = ?',
     ),
     // Both facts the decision reads from the database, in one statement.
-    facts: client.prepare<[number, number, string], { remaining: number | null; nonceUsed: 0 | 1 }>(
-      `SELECT (SELECT remaining FROM cards WHERE member_id = ? AND store_id = ?) AS remaining,
-              EXISTS (SELECT 1 FROM ledger WHERE qr_nonce = ?) AS nonceUsed`,
+    facts: client.prepare<[string, number, number], { remaining: number | null; expiresAt: number | null; nonceUsed: 0 | 1 }>(
+      `SELECT c.remaining, c.expires_at AS expiresAt, EXISTS (SELECT 1 FROM ledger WHERE qr_nonce = ?) AS nonceUsed
+       FROM (SELECT 1) one LEFT JOIN cards c ON c.member_id = ? AND c.store_id = ?`,
     ),
     takeUse: client
       .prepare<[number, number, number], number>(
@@ -59,6 +64,8 @@ export function createSqliteCards(client: Database.Database, writes: GroupCommit
     ),
     forgetKey: client.prepare<[number, string]>('DELETE FROM idempotency WHERE merchant_id = ? AND key = ?'),
   };
+
+  const counter = createSqliteCounter(client, streams);
 
   /** The scan's reads and writes; runs inside one write of the group commit, so all or nothing of it commits. */
   function record(attempt: ScanAttempt, decide: ScanDecision): ScanRecord {
@@ -78,12 +85,13 @@ export function createSqliteCards(client: Database.Database, writes: GroupCommit
         q.forgetKey.run(attempt.merchantId, key);
       }
     }
-    const facts = q.facts.get(memberId, storeId, attempt.nonce) as { remaining: number | null; nonceUsed: 0 | 1 };
+    const facts = q.facts.get(attempt.nonce, memberId, storeId)!;
     const verdict = decide({
       expired: attempt.expired,
       wrongStore: storeId !== attempt.merchantStoreId,
       nonceUsed: facts.nonceUsed === 1,
       remaining: facts.remaining,
+      cardExpired: isCardExpired(facts.expiresAt, attempt.at),
     });
     let remaining: number | null = verdict === 'NO_USES_LEFT' ? facts.remaining : null;
     let ledgerId: number | null = null;
@@ -112,22 +120,27 @@ export function createSqliteCards(client: Database.Database, writes: GroupCommit
         q.insertTopUp.run(memberId, storeId, uses, remaining, at);
         const view = q.card.get(memberId, storeId);
         if (!view) throw new Error('card vanished inside its own transaction');
-        return view;
+        return cardView(view);
       });
     },
     async getCard(memberId, storeId) {
-      return q.card.get(memberId, storeId);
+      const row = q.card.get(memberId, storeId);
+      return row && cardView(row);
     },
     async listCards(memberId) {
-      return q.cards.all(memberId);
+      return q.cards.all(memberId).map(cardView);
     },
     async history(memberId, storeId, limit, before = Number.MAX_SAFE_INTEGER) {
-      return q.history.all(memberId, storeId, before, limit).map(
-        ({ createdAt, ...row }): LedgerEntry => ({ ...row, at: new Date(createdAt).toISOString() }),
-      );
+      return q.history.all(memberId, storeId, before, limit).map(ledgerEntry);
     },
     recordScan(attempt, decide) {
       return writes.run(() => record(attempt, decide));
+    },
+    recordSale(attempt) {
+      return writes.run(() => counter.sale(attempt));
+    },
+    recordReversal(attempt) {
+      return writes.run(() => counter.reversal(attempt));
     },
   };
 }

@@ -9,6 +9,8 @@ import type { Storage } from '../storage.js';
 import { createSqliteAccounts } from './accounts-sqlite.js';
 import { createSqliteAudit } from './audit-sqlite.js';
 import { createSqliteCards } from './cards-sqlite.js';
+import { createSqliteInvites } from './invites-sqlite.js';
+import { createSqliteProducts } from './products-sqlite.js';
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { openEpoch } from './meta.js';
@@ -85,6 +87,8 @@ export function createSqliteStorage(options: string | SqliteStorageOptions): Sto
     accounts: createSqliteAccounts(client, writes),
     cards: createSqliteCards(client, writes, createStreamWriter(client, epoch)),
     streams: createSqliteStreams(client, writes, epoch),
+    invites: createSqliteInvites(client, writes),
+    products: createSqliteProducts(client, writes),
     audit: createSqliteAudit(client),
     async ping() {
       ping.get();

@@ -28,6 +28,8 @@ export const cards = sqliteTable(
     storeId: integer('store_id').notNull().references(() => stores.id),
     remaining: integer('remaining').notNull(),
     updatedAt: integer('updated_at').notNull(),
+    /** Unix ms after which the card refuses deductions; null: never. Set by sales (a later one extends it). */
+    expiresAt: integer('expires_at'),
   },
   (t) => [primaryKey({ columns: [t.memberId, t.storeId] }), check('cards_remaining_non_negative', sql`${t.remaining} >= 0`)],
 );
@@ -56,24 +58,59 @@ export const sessions = sqliteTable(
   (t) => [uniqueIndex('sessions_token_hash_uq').on(t.tokenHash), index('sessions_member_idx').on(t.memberId)],
 );
 
-/** Every change of a card's balance. A deduction names its QR nonce: unique, so a nonce deducts once. */
+/**
+ * What a store sells at the counter: `uses` added to the member's card, `priceFen` paid, the card valid
+ * for `validDays` from the sale (null: no expiry). An archived product (`active` 0) cannot be sold and
+ * stays for the ledger rows that name it.
+ */
+export const products = sqliteTable(
+  'products',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    storeId: integer('store_id').notNull().references(() => stores.id),
+    name: text('name').notNull(),
+    uses: integer('uses').notNull(),
+    priceFen: integer('price_fen').notNull(),
+    validDays: integer('valid_days'),
+    active: integer('active').notNull().default(1),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('products_store_idx').on(t.storeId, t.id),
+    check('products_uses_range', sql`${t.uses} BETWEEN 1 AND 1000`),
+    check('products_price_range', sql`${t.priceFen} BETWEEN 0 AND 10000000`),
+    check('products_valid_days_range', sql`${t.validDays} IS NULL OR ${t.validDays} BETWEEN 1 AND 3650`),
+  ],
+);
+
+/**
+ * Every change of a card's balance; rows are only ever inserted. A deduction names its QR nonce: unique,
+ * so a nonce deducts once. A sale is a 'topup' naming its product and what was paid (an admin top-up
+ * names neither); a 'reversal' (+1) names the deduction it undoes, unique, so a deduction is reversed at
+ * most once, and the reason given.
+ */
 export const ledger = sqliteTable(
   'ledger',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     memberId: integer('member_id').notNull(),
     storeId: integer('store_id').notNull(),
-    kind: text('kind', { enum: ['deduct', 'topup'] }).notNull(),
+    kind: text('kind', { enum: ['deduct', 'topup', 'reversal'] }).notNull(),
     delta: integer('delta').notNull(),
     balanceAfter: integer('balance_after').notNull(),
-    /** Who: the merchant for a deduction; null for an admin top-up. */
+    /** Who: the merchant for a deduction, a sale or a reversal; null for an admin top-up. */
     merchantId: integer('merchant_id'),
     qrNonce: text('qr_nonce'),
     createdAt: integer('created_at').notNull(),
+    productId: integer('product_id'),
+    amountFen: integer('amount_fen'),
+    reversesId: integer('reverses_id'),
+    reason: text('reason'),
   },
   (t) => [
     check('ledger_delta_nonzero', sql`${t.delta} <> 0`),
     uniqueIndex('ledger_qr_nonce_uq').on(t.qrNonce),
+    uniqueIndex('ledger_reverses_uq').on(t.reversesId),
     index('ledger_card_idx').on(t.memberId, t.storeId, t.id),
   ],
 );

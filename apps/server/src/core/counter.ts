@@ -1,0 +1,119 @@
+import type { ScanResult } from '@scanpush/shared';
+import type { Broker } from '../push/broker.js';
+import type { CardStore } from '../storage/cards.js';
+import type { CounterRecord } from '../storage/counter.js';
+import type { StreamEntry } from '../storage/streams.js';
+import type { QrSigner } from './qr-signer.js';
+import { buildResult, resultMessage } from './results.js';
+
+export interface CounterDeps {
+  cards: CardStore;
+  signer: QrSigner;
+  broker: Pick<Broker, 'publish'>;
+  /** The clock of the rules (QR expiry, the reversal window), Unix ms. */
+  now: () => number;
+  /** Wall-clock Unix ms for PushEvent.committedAt; `now` by default. */
+  preciseNow?: () => number;
+  reversalWindowMs: number;
+}
+
+/** Who acts: a staff (merchant) credential of one store. */
+export interface Staff {
+  id: number;
+  storeId: number;
+}
+
+/** What a sale or a reversal came to; the HTTP edge maps each kind to an answer. */
+export type CounterOutcome<Refusal extends string> =
+  /** Done now (`replayed` false) or the first answer to this Idempotency-Key (`replayed` true). */
+  | { kind: 'done'; result: ScanResult; replayed: boolean }
+  /** Refused: nothing written, the member not told. `result` for the refusals of the result catalog. */
+  | { kind: 'refused'; reason: Refusal; result?: ScanResult }
+  /** Not a QR this server signed. */
+  | { kind: 'qr-invalid'; result: ScanResult; detail: string }
+  | { kind: 'idempotency-mismatch' };
+
+export type SaleRefusal = 'PRODUCT_NOT_FOUND' | 'PRODUCT_ARCHIVED' | 'QR_EXPIRED' | 'QR_WRONG_STORE';
+export type ReversalRefusal = 'NOT_REVERSIBLE' | 'ALREADY_REVERSED' | 'REVERSAL_WINDOW_PASSED';
+
+/**
+ * A sale at the counter: the member's QR proves presence (form and signature checked here; an unreadable
+ * one is refused and recorded nowhere), then ONE `cards.recordSale` transaction does the rest (see
+ * storage/counter.ts). A recorded TOPPED_UP is published after its commit; a replay is not.
+ */
+export async function processSale(
+  deps: CounterDeps,
+  input: { qr: string; productId: number; staff: Staff; idempotencyKey: string | null },
+): Promise<CounterOutcome<SaleRefusal>> {
+  const at = deps.now();
+  const verdict = deps.signer.verify(input.qr, at);
+  if (!verdict.ok && verdict.reason !== 'expired') {
+    const result = buildResult('QR_INVALID', { memberId: null, storeId: input.staff.storeId, remaining: null, at });
+    return { kind: 'qr-invalid', result, detail: verdict.detail };
+  }
+  const { claims } = verdict;
+  const record = await deps.cards.recordSale({
+    memberId: claims.memberId,
+    storeId: claims.storeId,
+    nonce: claims.nonce,
+    expired: !verdict.ok,
+    merchantId: input.staff.id,
+    merchantStoreId: input.staff.storeId,
+    productId: input.productId,
+    idempotencyKey: input.idempotencyKey,
+    at,
+  });
+  return outcome(deps, record, (reason) =>
+    reason === 'QR_EXPIRED' || reason === 'QR_WRONG_STORE'
+      ? buildResult(reason, { memberId: claims.memberId, storeId: claims.storeId, remaining: null, at })
+      : undefined,
+  );
+}
+
+/**
+ * A reversal of a deduction by staff of its store, within REVERSAL_WINDOW_SECONDS, in ONE
+ * `cards.recordReversal` transaction (see storage/counter.ts). A recorded REVERSED is published after
+ * its commit; refusals are answered to the staff only.
+ */
+export async function processReversal(
+  deps: CounterDeps,
+  input: { ledgerId: number; reason: string; staff: Staff; idempotencyKey: string | null },
+): Promise<CounterOutcome<ReversalRefusal>> {
+  const at = deps.now();
+  const record = await deps.cards.recordReversal({
+    ledgerId: input.ledgerId,
+    reason: input.reason,
+    merchantId: input.staff.id,
+    merchantStoreId: input.staff.storeId,
+    idempotencyKey: input.idempotencyKey,
+    at,
+    windowMs: deps.reversalWindowMs,
+  });
+  return outcome(deps, record, (reason) => buildResult(reason, { memberId: null, storeId: input.staff.storeId, remaining: null, at }));
+}
+
+function outcome<R extends string>(
+  deps: CounterDeps,
+  record: CounterRecord<R>,
+  refusalResult: (reason: R) => ScanResult | undefined,
+): CounterOutcome<R> {
+  switch (record.kind) {
+    case 'idempotency-mismatch':
+      return record;
+    case 'refused': {
+      const result = refusalResult(record.reason);
+      return result ? { kind: 'refused', reason: record.reason, result } : { kind: 'refused', reason: record.reason };
+    }
+    case 'replayed':
+      return { kind: 'done', result: staffResult(record.entry), replayed: true };
+    case 'recorded':
+      deps.broker.publish({ entry: record.entry, committedAt: (deps.preciseNow ?? deps.now)() });
+      return { kind: 'done', result: staffResult(record.entry), replayed: false };
+  }
+}
+
+/** The staff's view of an entry: what the member is told, without the envelope's `type`. */
+function staffResult(entry: StreamEntry): ScanResult {
+  const { type: _type, ...result } = resultMessage(entry);
+  return result;
+}

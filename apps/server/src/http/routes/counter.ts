@@ -1,0 +1,70 @@
+import { RESULT_CODES, type ScanResponse } from '@scanpush/shared';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { processReversal, processSale, type CounterDeps, type CounterOutcome } from '../../core/counter.js';
+import { AppError } from '../../errors.js';
+import { wallClockMs } from '../../push/broker.js';
+import { requireMerchant } from '../auth.js';
+import type { AppDeps, AppEnv } from '../context.js';
+import { check, id, readJson } from '../validation.js';
+import { idempotencyKey } from './scans.js';
+
+const saleRequest = z.object({ qr: z.string().min(1).max(512), productId: id });
+// Ledger ids grow with traffic (bigint in PostgreSQL), so they are bounded by what JSON carries exactly.
+const reversalRequest = z.object({ ledgerId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER), reason: z.string().trim().min(1).max(200) });
+
+const PRODUCT_MESSAGES = {
+  PRODUCT_NOT_FOUND: 'This store sells no such product',
+  PRODUCT_ARCHIVED: 'This product is archived and no longer sold',
+} as const;
+
+/**
+ * The counter, for staff (a merchant credential, own store only): the store's products, sales and
+ * reversals. Sales and reversals take an Idempotency-Key as scans do.
+ */
+export function counterRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'config'>) {
+  const counter: CounterDeps = {
+    cards: deps.storage.cards,
+    signer: deps.signer,
+    broker: deps.broker,
+    now: deps.now,
+    preciseNow: wallClockMs,
+    reversalWindowMs: deps.config.reversalWindowSeconds * 1000,
+  };
+  const staff = requireMerchant(deps);
+  return new Hono<AppEnv>()
+    .get('/api/products', staff, async (c) => c.json({ products: await deps.storage.products.list(c.get('merchant').storeId, false) }))
+    .post('/api/sales', staff, async (c) => {
+      const key = check(idempotencyKey, c.req.header('idempotency-key'));
+      const body = await readJson(c, saleRequest);
+      const outcome = await processSale(counter, { qr: body.qr, productId: body.productId, staff: c.get('merchant'), idempotencyKey: key ?? null });
+      return c.json(answer(outcome));
+    })
+    .post('/api/reversals', staff, async (c) => {
+      const key = check(idempotencyKey, c.req.header('idempotency-key'));
+      const body = await readJson(c, reversalRequest);
+      const outcome = await processReversal(counter, { ledgerId: body.ledgerId, reason: body.reason, staff: c.get('merchant'), idempotencyKey: key ?? null });
+      return c.json(answer(outcome));
+    });
+}
+
+/**
+ * The wire form, as for scans: success is `200 {result, replayed}`; every refusal is the one error shape
+ * with the status HTTP_STATUS gives its code, carrying `result` where the refusal is in the result catalog.
+ */
+function answer(outcome: CounterOutcome<string>): ScanResponse {
+  switch (outcome.kind) {
+    case 'done':
+      return { result: outcome.result, replayed: outcome.replayed };
+    case 'qr-invalid':
+      throw new AppError('QR_INVALID', `${RESULT_CODES.QR_INVALID.message}: ${outcome.detail}`, { result: outcome.result });
+    case 'idempotency-mismatch':
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for another request');
+    case 'refused': {
+      const reason = outcome.reason as keyof typeof PRODUCT_MESSAGES | keyof typeof RESULT_CODES;
+      if (reason === 'PRODUCT_NOT_FOUND' || reason === 'PRODUCT_ARCHIVED') throw new AppError(reason, PRODUCT_MESSAGES[reason], { field: 'productId' });
+      if (reason === 'OK' || reason === 'TOPPED_UP' || reason === 'REVERSED') throw new Error(`a success refused: ${reason}`);
+      throw new AppError(reason, RESULT_CODES[reason].message, outcome.result ? { result: outcome.result } : {});
+    }
+  }
+}
