@@ -1,17 +1,6 @@
 import type Database from 'better-sqlite3';
-import { redemptionRefusal, type InviteStore, type Redemption, type StaffCredential } from '../invites.js';
+import { redemptionRefusal, type Invite, type InviteStore, type Redemption, type StaffCredential } from '../invites.js';
 import type { GroupCommit } from './group-commit.js';
-
-interface InviteRow {
-  id: number;
-  storeId: number;
-  name: string | null;
-  createdAt: number;
-  expiresAt: number;
-  redeemedAt: number | null;
-  merchantId: number | null;
-  revokedAt: number | null;
-}
 
 const INVITE_COLUMNS =
   'id, store_id AS storeId, name, created_at AS createdAt, expires_at AS expiresAt, redeemed_at AS redeemedAt, merchant_id AS merchantId, revoked_at AS revokedAt';
@@ -26,9 +15,9 @@ export function createSqliteInvites(client: Database.Database, writes: GroupComm
     create: client.prepare<[number, string | null, string, number, number], { id: number }>(
       'INSERT INTO staff_invites (store_id, name, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
     ),
-    list: client.prepare<[number], InviteRow>(`SELECT ${INVITE_COLUMNS} FROM staff_invites WHERE store_id = ? ORDER BY id DESC`),
-    get: client.prepare<[number], InviteRow>(`SELECT ${INVITE_COLUMNS} FROM staff_invites WHERE id = ?`),
-    byCode: client.prepare<[string], InviteRow & { storeName: string }>(
+    list: client.prepare<[number], Invite>(`SELECT ${INVITE_COLUMNS} FROM staff_invites WHERE store_id = ? ORDER BY id DESC`),
+    get: client.prepare<[number], Invite>(`SELECT ${INVITE_COLUMNS} FROM staff_invites WHERE id = ?`),
+    byCode: client.prepare<[string], Invite & { storeName: string }>(
       `SELECT i.id, i.store_id AS storeId, i.expires_at AS expiresAt, i.redeemed_at AS redeemedAt, i.revoked_at AS revokedAt, s.name AS storeName
        FROM staff_invites i JOIN stores s ON s.id = i.store_id WHERE i.code_hash = ?`,
     ),
