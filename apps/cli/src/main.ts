@@ -3,6 +3,7 @@ import { backupCommand } from './commands/backup.js';
 import { listenCommand } from './commands/listen.js';
 import { productsCommand } from './commands/products.js';
 import { qrCommand } from './commands/qr.js';
+import { reportCommand } from './commands/report.js';
 import { reverseCommand } from './commands/reverse.js';
 import { scanCommand } from './commands/scan.js';
 import { sellCommand } from './commands/sell.js';
@@ -22,7 +23,7 @@ function program(): Command {
     });
   const configure = (command: Command) => command.exitOverride().configureOutput(root.configureOutput());
   // `staff-qr` is the first name of `staff qr`, kept for scripts that use it.
-  for (const command of [qrCommand(), scanCommand(), productsCommand(), sellCommand(), reverseCommand(), staffCommand(configure), staffQrCommand(), listenCommand(), backupCommand()]) {
+  for (const command of [qrCommand(), scanCommand(), productsCommand(), sellCommand(), reverseCommand(), reportCommand(), staffCommand(configure), staffQrCommand(), listenCommand(), backupCommand()]) {
     root.addCommand(configure(command));
   }
   return root;

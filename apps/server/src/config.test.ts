@@ -93,4 +93,10 @@ describe('loadConfig', () => {
       expect(problems({ PUBLIC_ORIGIN: bad }), bad).toContain('PUBLIC_ORIGIN: ');
     }
   });
+
+  it('reads the time zone of the shops, Shanghai by default, and refuses one Intl does not know', () => {
+    expect(load({}).reportTimeZone).toBe('Asia/Shanghai');
+    expect(load({ REPORT_TIME_ZONE: 'Europe/Berlin' }).reportTimeZone).toBe('Europe/Berlin');
+    for (const bad of ['Mars/Olympus', 'Shanghai', '+08:00x']) expect(problems({ REPORT_TIME_ZONE: bad }), bad).toContain('REPORT_TIME_ZONE: ');
+  });
 });

@@ -1,5 +1,6 @@
 import { parseMerchantKey } from '@scanpush/shared';
 import { z } from 'zod';
+import { isTimeZone } from './core/report-days.js';
 import { parseTrustedProxies } from './http/client-address.js';
 
 /**
@@ -31,6 +32,7 @@ const schema = z.object({
   QR_SECRET: z.string().min(MIN_SECRET, `must be at least ${MIN_SECRET} characters`).optional(),
   QR_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   REVERSAL_WINDOW_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(600),
+  REPORT_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai').default('Asia/Shanghai'),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   PUBLIC_ORIGIN: z
@@ -97,6 +99,8 @@ export interface Config {
   qrTtlSeconds: number;
   /** How long after a deduction the store's staff may reverse it. */
   reversalWindowSeconds: number;
+  /** The shops' IANA time zone: where a report's day starts and ends. */
+  reportTimeZone: string;
   sessionTtlSeconds: number;
   /** Undefined: the admin API is off. */
   adminToken: string | undefined;
@@ -226,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     qrSecretGenerated: !v.QR_SECRET,
     qrTtlSeconds: v.QR_TTL_SECONDS,
     reversalWindowSeconds: v.REVERSAL_WINDOW_SECONDS,
+    reportTimeZone: v.REPORT_TIME_ZONE,
     sessionTtlSeconds: v.SESSION_TTL_SECONDS,
     adminToken: v.ADMIN_TOKEN,
     publicOrigin: v.PUBLIC_ORIGIN,

@@ -8,6 +8,7 @@ import { StorageUnavailableError } from '../storage/errors.js';
 import { clientAddress, trustedProxies } from './client-address.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { adminProductRoutes } from './routes/admin-products.js';
+import { adminReportRoutes } from './routes/admin-reports.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminStaffRoutes } from './routes/admin-staff.js';
 import { authRoutes } from './routes/auth.js';
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', notificationRoutes(deps, deps.longPoll));
   app.route('/', adminRoutes(deps));
   app.route('/', adminProductRoutes(deps));
+  app.route('/', adminReportRoutes(deps));
   app.route('/', adminStaffRoutes(deps));
   app.route('/', staffJoinRoutes(deps));
   app.route('/', consoleRoutes(deps));

@@ -3,6 +3,7 @@ import type { AuditReport } from './audit.js';
 import type { CardStore } from './cards.js';
 import type { InviteStore } from './invites.js';
 import type { ProductStore } from './products.js';
+import type { ReportStore } from './reports.js';
 import type { StreamStore } from './streams.js';
 
 /**
@@ -18,6 +19,8 @@ export interface Storage {
   products: ProductStore;
   /** Staff invites and the staff credentials of a store. */
   invites: InviteStore;
+  /** Per-day figures and ledger rows of a store, for reports; read-only. */
+  reports: ReportStore;
   /** Checks the engine's invariants over the whole database (see Audit); read-only. */
   audit(): Promise<AuditReport>;
   /** Whether the database answers; for health checks. */
@@ -34,4 +37,5 @@ export type { CardStore, ScanAttempt, ScanRecord } from './cards.js';
 export type { Invite, InviteStore, Redemption, StaffCredential } from './invites.js';
 export type { StreamEntry, StreamStore } from './streams.js';
 export type { NewProduct, ProductStore } from './products.js';
+export type { RangeFigures, ReportEntry, ReportStore, TimeRange } from './reports.js';
 export type { ReversalAttempt, ReversalRecord, SaleAttempt, SaleRecord } from './counter.js';

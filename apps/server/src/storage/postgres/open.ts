@@ -4,6 +4,7 @@ import { createPostgresAudit } from './audit-postgres.js';
 import { createPostgresCards } from './cards-postgres.js';
 import { createPostgresInvites } from './invites-postgres.js';
 import { createPostgresProducts } from './products-postgres.js';
+import { createPostgresReports } from './reports-postgres.js';
 import { migrateAndSettleEpoch } from './migrate.js';
 import { createPool, query, type PoolOptions } from './pool.js';
 import { createPostgresStreams } from './streams-postgres.js';
@@ -35,6 +36,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     streams: createPostgresStreams(pool, epoch),
     invites: createPostgresInvites(pool),
     products: createPostgresProducts(pool),
+    reports: createPostgresReports(pool),
     audit: createPostgresAudit(pool),
     async ping() {
       await query(pool, 'SELECT 1');

@@ -11,6 +11,7 @@ import { createSqliteAudit } from './audit-sqlite.js';
 import { createSqliteCards } from './cards-sqlite.js';
 import { createSqliteInvites } from './invites-sqlite.js';
 import { createSqliteProducts } from './products-sqlite.js';
+import { createSqliteReports } from './reports-sqlite.js';
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { openEpoch } from './meta.js';
@@ -89,6 +90,7 @@ export function createSqliteStorage(options: string | SqliteStorageOptions): Sto
     streams: createSqliteStreams(client, writes, epoch),
     invites: createSqliteInvites(client, writes),
     products: createSqliteProducts(client, writes),
+    reports: createSqliteReports(client),
     audit: createSqliteAudit(client),
     async ping() {
       ping.get();

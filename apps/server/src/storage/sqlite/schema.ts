@@ -112,6 +112,8 @@ export const ledger = sqliteTable(
     uniqueIndex('ledger_qr_nonce_uq').on(t.qrNonce),
     uniqueIndex('ledger_reverses_uq').on(t.reversesId),
     index('ledger_card_idx').on(t.memberId, t.storeId, t.id),
+    // Reports read a store's rows by time (storage/reports.ts): without it, a full scan of every store's ledger.
+    index('ledger_store_time_idx').on(t.storeId, t.createdAt),
   ],
 );
 

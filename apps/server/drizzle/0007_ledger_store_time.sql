@@ -1,0 +1,1 @@
+CREATE INDEX `ledger_store_time_idx` ON `ledger` (`store_id`,`created_at`);
