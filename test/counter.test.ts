@@ -1,4 +1,5 @@
 import { formatPushText } from '@scanpush/shared';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestSocket, api, devLogin, mintQr, scan } from './helpers/client.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -42,6 +43,13 @@ async function newStore() {
   return { storeId: store.body.id as number, key: merchant.body.key as string };
 }
 
+/** `scanpush_counter_results_total` for one action and result, as /metrics says now. */
+async function counted(action: string, result: string): Promise<number> {
+  const families = parsePrometheusTextFormat(await (await fetch(`${srv.url}/metrics`)).text());
+  const metric = families.find((f) => f.name === 'scanpush_counter_results_total')?.metrics.find((m) => m.labels?.action === action && m.labels?.result === result);
+  return Number(metric?.value ?? 0);
+}
+
 async function card(token: string, storeId = 2) {
   const cards = (await api(srv.url, '/api/cards', { token })).body.cards as Array<{ storeId: number; remaining: number; expiresAt: string | null }>;
   return cards.find((c) => c.storeId === storeId);
@@ -68,6 +76,7 @@ describe('counter sales', () => {
     const history = await api(srv.url, '/api/cards/2/history', { token });
     expect(history.body.entries[0]).toMatchObject({ kind: 'topup', delta: 10, balanceAfter: 20, productId: created.body.id, amountFen: 29_900 });
     expect(history.body.entries[0].id).toBe(sold.body.result.ledgerId);
+    expect(await counted('sale', 'TOPPED_UP')).toBe(1);
     text.close();
     structured.close();
   });
@@ -198,6 +207,8 @@ describe('reversals', () => {
     expect([again.status, again.body.error.code, again.body.error.result?.code]).toEqual([409, 'ALREADY_REVERSED', 10]);
     await text.expectSilence(400);
     expect(structured.frames).toHaveLength(3);
+    // Counted once each: the retry answered from the first answer is not a second reversal.
+    expect([await counted('reversal', 'REVERSED'), await counted('reversal', 'ALREADY_REVERSED')]).toEqual([1, 1]);
     text.close();
     structured.close();
   });

@@ -76,6 +76,12 @@ export function createMetrics(sources: {
       registers: [registry],
     }),
     scanResults: new Counter({ name: 'scanpush_scan_results_total', help: 'Scan outcomes by result name', labelNames: ['result'] as const, registers: [registry] }),
+    counterResults: new Counter({
+      name: 'scanpush_counter_results_total',
+      help: 'Sales and reversals at the counter by outcome (first answers; an idempotent retry is not counted again)',
+      labelNames: ['action', 'result'] as const,
+      registers: [registry],
+    }),
     refusalNoticesRepeated: new Counter({
       name: 'scanpush_refusal_notices_repeated_total',
       help: 'Refusals not told to the member again: the same QR was refused for the same reason before',

@@ -1,4 +1,4 @@
-import { RESULT_CODES, type ScanResponse } from '@scanpush/shared';
+import { RESULT_CODES, resultName, type ScanResponse } from '@scanpush/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { processReversal, processSale, type CounterDeps, type CounterOutcome } from '../../core/counter.js';
@@ -22,7 +22,7 @@ const PRODUCT_MESSAGES = {
  * The counter, for staff (a merchant credential, own store only): the store's products, sales and
  * reversals. Sales and reversals take an Idempotency-Key as scans do.
  */
-export function counterRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'config'>) {
+export function counterRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'config' | 'metrics'>) {
   const counter: CounterDeps = {
     cards: deps.storage.cards,
     signer: deps.signer,
@@ -32,18 +32,26 @@ export function counterRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker
     reversalWindowMs: deps.config.reversalWindowSeconds * 1000,
   };
   const staff = requireMerchant(deps);
+  // A retry's answer was counted the first time; a key reused for another request decided nothing.
+  const count = (action: 'sale' | 'reversal', outcome: CounterOutcome<string>) => {
+    if (outcome.kind === 'idempotency-mismatch' || (outcome.kind === 'done' && outcome.replayed)) return;
+    const result = outcome.kind === 'refused' ? outcome.reason : (resultName(outcome.result.code) ?? String(outcome.result.code));
+    deps.metrics.counterResults.inc({ action, result });
+  };
   return new Hono<AppEnv>()
     .get('/api/products', staff, async (c) => c.json({ products: await deps.storage.products.list(c.get('merchant').storeId, false) }))
     .post('/api/sales', staff, async (c) => {
       const key = check(idempotencyKey, c.req.header('idempotency-key'));
       const body = await readJson(c, saleRequest);
       const outcome = await processSale(counter, { qr: body.qr, productId: body.productId, staff: c.get('merchant'), idempotencyKey: key ?? null });
+      count('sale', outcome);
       return c.json(answer(outcome));
     })
     .post('/api/reversals', staff, async (c) => {
       const key = check(idempotencyKey, c.req.header('idempotency-key'));
       const body = await readJson(c, reversalRequest);
       const outcome = await processReversal(counter, { ledgerId: body.ledgerId, reason: body.reason, staff: c.get('merchant'), idempotencyKey: key ?? null });
+      count('reversal', outcome);
       return c.json(answer(outcome));
     });
 }
