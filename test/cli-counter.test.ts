@@ -1,56 +1,17 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api, devLogin, mintQr } from './helpers/client.js';
+import { buildCli, runCli, startCli } from './helpers/cli-process.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 // `scanpush products | sell | reverse` and `listen` printing the new results, as users run them: the
 // bundled CLI in child processes (spawned asynchronously, so the server in this process keeps answering).
-const cliDir = fileURLToPath(new URL('../apps/cli', import.meta.url));
-const cli = join(cliDir, 'dist/scanpush.js');
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A CLI process; `ended` its exit, `untilConnected` once it printed `connected` (listen). */
-function start(args: string[], timeoutMs = 15_000) {
-  // No SCANPUSH_* from the developer's shell: each test says what it means.
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SCANPUSH_')));
-  const child = spawn(process.execPath, [cli, ...args], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let onErr = () => {};
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => {
-    stderr += s;
-    onErr();
-  });
-  const ended = new Promise<Exit>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`scanpush ${args.join(' ')} still running after ${timeoutMs} ms; stdout=${stdout} stderr=${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-  const untilConnected = new Promise<void>((resolve) => (onErr = () => /^connected$/m.test(stderr) && resolve()));
-  return { ended, untilConnected };
-}
-
-const run = (args: string[]) => start(args).ended;
+const start = (args: string[]) => startCli(args);
+const run = (args: string[]) => runCli(args);
 
 let srv: TestServer;
 let product: { id: number };
 
-beforeAll(() => {
-  execFileSync(process.execPath, ['build.mjs'], { cwd: cliDir, stdio: 'inherit' });
-});
+beforeAll(buildCli);
 beforeEach(async () => {
   srv = await startServer();
   product = (await api(srv.url, '/api/admin/stores/2/products', { token: srv.adminToken, body: { name: '10次洗车卡', uses: 10, priceFen: 29_900, validDays: 365 } })).body;

@@ -1,35 +1,22 @@
-import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { api, devLogin, mintQr, scan } from './helpers/client.js';
+import { buildCli, runCli } from './helpers/cli-process.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 // `scanpush report` as users run it: the bundled CLI in a child process (asynchronous, so the server in
 // this process keeps answering) against the real server, on a clock set to a known day in Shanghai.
-const cliDir = fileURLToPath(new URL('../apps/cli', import.meta.url));
-const cli = join(cliDir, 'dist/scanpush.js');
 /** 2026-11-01 10:00 in Shanghai. */
 const CLOCK = Date.UTC(2026, 10, 1, 2);
 
 let srv: TestServer | undefined;
 let dir: string | undefined;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  // No SCANPUSH_* from the developer's shell: each test says what it means.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SCANPUSH_')));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { env, timeout: 15_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args);
 
-beforeAll(() => {
-  execFileSync(process.execPath, ['build.mjs'], { cwd: cliDir, stdio: 'inherit' });
-});
+beforeAll(buildCli);
 afterEach(async () => {
   if (srv) {
     expect((await srv.storage.audit()).problems).toEqual([]);

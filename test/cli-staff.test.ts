@@ -1,48 +1,20 @@
-import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseStaffBinding } from '@scanpush/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeQrPng } from '../apps/cli/src/qr-image.js';
 import { devLogin, mintQr, scan } from './helpers/client.js';
+import { buildCli, runCli } from './helpers/cli-process.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 // `scanpush staff …` as users run it: the bundled CLI in child processes (spawned asynchronously, so
 // the server in this process keeps answering) against the real server.
-const cliDir = fileURLToPath(new URL('../apps/cli', import.meta.url));
-const cli = join(cliDir, 'dist/scanpush.js');
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<Exit> {
-  // No SCANPUSH_* from the developer's shell: each test says what it means.
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SCANPUSH_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`scanpush ${args.join(' ')} still running after ${timeoutMs} ms; stdout=${stdout} stderr=${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = runCli;
 
 let srv: TestServer;
 let admin: Record<string, string>;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ['build.mjs'], { cwd: cliDir, stdio: 'inherit' });
+  buildCli();
   srv = await startServer();
   admin = { SCANPUSH_ADMIN_TOKEN: srv.adminToken };
 });
