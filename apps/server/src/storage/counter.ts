@@ -1,3 +1,4 @@
+import type { ScanAttempt } from './cards.js';
 import type { StreamEntry } from './streams.js';
 
 /**
@@ -15,17 +16,9 @@ import type { StreamEntry } from './streams.js';
  * deduction exactly one is REVERSED and the others ALREADY_REVERSED (the unique `ledger.reverses_id`
  * ends the race whatever the engine).
  */
-export interface SaleAttempt {
-  /** From the QR, which proves the member is at the counter. */
-  memberId: number;
-  storeId: number;
-  nonce: string;
-  expired: boolean;
-  merchantId: number;
-  merchantStoreId: number;
+/** A sale is a scan's facts (the QR proves the member is at the counter) and the product sold. */
+export interface SaleAttempt extends ScanAttempt {
   productId: number;
-  idempotencyKey: string | null;
-  at: number;
 }
 
 export interface ReversalAttempt {
