@@ -2,7 +2,7 @@ import { isInviteCode, type StaffJoinResponse } from '@scanpush/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { joinWithInvite, type JoinOutcome } from '../../core/invites.js';
-import { JoinRefusals } from '../../core/join-refusals.js';
+import { RefusalBuckets } from '../../core/refusal-buckets.js';
 import { AppError } from '../../errors.js';
 import { clientAddress, trustedProxies } from '../client-address.js';
 import type { AppDeps, AppEnv } from '../context.js';
@@ -13,7 +13,7 @@ const joinRequest = z.object({
   deviceName: z.string().trim().min(1).max(100),
 });
 
-/** Refused redeems a client address may cause: 10 at once, then 10 a minute (see JoinRefusals). */
+/** Refused redeems a client address may cause: 10 at once, then 10 a minute (see RefusalBuckets). */
 export const JOIN_REFUSALS = { perMinute: 10, burst: 10 } as const;
 
 /**
@@ -22,7 +22,7 @@ export const JOIN_REFUSALS = { perMinute: 10, burst: 10 } as const;
  * INVITE_EXPIRED, INVITE_USED) and are limited per client address.
  */
 export function staffJoinRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'config'>) {
-  const refusals = new JoinRefusals(JOIN_REFUSALS.perMinute, JOIN_REFUSALS.burst);
+  const refusals = new RefusalBuckets(JOIN_REFUSALS.perMinute, JOIN_REFUSALS.burst);
   const trusted = trustedProxies(deps.config.trustProxy);
   return new Hono<AppEnv>().post('/api/staff/join', async (c) => {
     const address = clientAddress(c, trusted) ?? '';

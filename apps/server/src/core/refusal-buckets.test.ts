@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { JoinRefusals } from './join-refusals.js';
+import { RefusalBuckets } from './refusal-buckets.js';
 
-describe('JoinRefusals', () => {
+describe('RefusalBuckets', () => {
   it('lets an address be refused `burst` times, then holds it until a token is back', () => {
-    const limits = new JoinRefusals(6, 3);
+    const limits = new RefusalBuckets(6, 3);
     for (let i = 0; i < 3; i++) {
       expect(limits.waitMs('10.0.0.1', 0)).toBe(0);
       limits.refused('10.0.0.1', 0);
@@ -16,7 +16,7 @@ describe('JoinRefusals', () => {
   });
 
   it('forgets an address whose bucket refilled', () => {
-    const limits = new JoinRefusals(60, 2);
+    const limits = new RefusalBuckets(60, 2);
     limits.refused('a', 0);
     expect(limits.size).toBe(1);
     expect(limits.waitMs('a', 60_000)).toBe(0);
@@ -24,7 +24,7 @@ describe('JoinRefusals', () => {
   });
 
   it('keeps at most maxAddresses buckets, dropping refilled ones first, then the oldest', () => {
-    const limits = new JoinRefusals(60, 1, 3);
+    const limits = new RefusalBuckets(60, 1, 3);
     limits.refused('old', 0);
     limits.refused('b', 500);
     limits.refused('c', 900);

@@ -1,13 +1,14 @@
 import { TokenBucket } from './token-bucket.js';
 
 /**
- * How many refused invite redemptions one client address may cause. `POST /api/staff/join` needs no
- * credential (the code is one), so refusals cost nothing to cause: each takes a token of the address's
- * bucket, and with the bucket empty the address's redeems are answered 429 until a token is back.
- * Guessing a 256-bit code is hopeless anyway; this keeps junk from costing the database without bound.
- * A redeem that succeeds takes no token. Per process, like the merchants' refusals.
+ * How many refusals one key (a client address, a login name) may cause: each refusal takes a token of
+ * the key's bucket, and with the bucket empty the key's attempts are answered 429 until a token is back.
+ * Success takes no token. For what costs nothing to try and needs no credential: `POST /api/staff/join`
+ * (guessing a 256-bit invite code is hopeless anyway; this keeps junk from costing the database without
+ * bound) and the owners' sign-in (where it is what makes guessing passwords slow). Per process, like the
+ * merchants' refusals.
  */
-export class JoinRefusals {
+export class RefusalBuckets {
   private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
