@@ -19,6 +19,7 @@ describe('result codes', () => {
     ['ALREADY_REVERSED', 10, '已撤销'],
     ['REVERSAL_WINDOW_PASSED', 11, '已超过撤销时限'],
     ['NOT_REVERSIBLE', 12, '该记录不可撤销'],
+    ['REVERSAL_NOT_ALLOWED', 13, '无权撤销'],
   ] as const)('%s is %i %s', (name, code, title) => {
     expect(RESULT_CODES[name].code).toBe(code);
     expect(RESULT_CODES[name].title).toBe(title);
@@ -26,7 +27,7 @@ describe('result codes', () => {
   });
 
   it('lists no code the table above leaves out', () => {
-    expect(NAMES).toHaveLength(13);
+    expect(NAMES).toHaveLength(14);
   });
 
   it('has one name per code', () => {
@@ -34,7 +35,7 @@ describe('result codes', () => {
   });
 
   it('has no name for a code this version does not know', () => {
-    for (const code of [-1, 13, 42, 1.5, Number.NaN]) expect(resultName(code)).toBeUndefined();
+    for (const code of [-1, 14, 42, 1.5, Number.NaN]) expect(resultName(code)).toBeUndefined();
   });
 
   it('keeps titles and hints free of the push text separator', () => {

@@ -14,13 +14,14 @@ export const RESULT_CODES = {
   QR_INVALID: { code: 6, title: '二维码无效', message: 'Not a valid scanpush QR code' },
   // Counter sales and reversals. A sale's and a reversal's success is pushed with the card's count; a
   // deduction of an expired card is refused and pushed as the other refusals are. The reversal refusals
-  // (10–12) answer the staff only: the member is told nothing.
+  // (10–13) answer the staff only: the member is told nothing.
   TOPPED_UP: { code: 7, title: '充值成功', message: 'Uses added to the card' },
   REVERSED: { code: 8, title: '撤销成功', message: 'Deduction reversed, one use given back' },
   CARD_EXPIRED: { code: 9, title: '会员卡已过期', message: 'The card has expired' },
   ALREADY_REVERSED: { code: 10, title: '已撤销', message: 'This deduction was already reversed' },
   REVERSAL_WINDOW_PASSED: { code: 11, title: '已超过撤销时限', message: 'This deduction is too old to reverse' },
   NOT_REVERSIBLE: { code: 12, title: '该记录不可撤销', message: 'Only a deduction of this store can be reversed' },
+  REVERSAL_NOT_ALLOWED: { code: 13, title: '无权撤销', message: 'Only the staff who scanned it, or the owner, can reverse a deduction' },
 } as const;
 
 export type ResultName = keyof typeof RESULT_CODES;
@@ -64,4 +65,5 @@ export const RESULT_HINTS: Record<ResultName, string> = {
   ALREADY_REVERSED: '该扣次已撤销过',
   REVERSAL_WINDOW_PASSED: '请联系店长处理',
   NOT_REVERSIBLE: '只能撤销本店的扣次记录',
+  REVERSAL_NOT_ALLOWED: '请由扣次的员工或店主撤销',
 };

@@ -40,13 +40,26 @@ describe('isCardExpired', () => {
 });
 
 describe('decideReversal', () => {
-  const facts = { row: { kind: 'deduct', storeId: 1, createdAt: T }, reversed: false, storeId: 1, at: T + 1000, windowMs: 600_000 };
+  const facts = { row: { kind: 'deduct', storeId: 1, createdAt: T, merchantId: 7 }, reversed: false, storeId: 1, merchantId: 7, at: T + 1000, windowMs: 600_000 };
   it('reverses a recent deduction of the store', () => expect(decideReversal(facts)).toBe('REVERSED'));
   it('refuses what is not this store’s deduction', () => {
     expect(decideReversal({ ...facts, row: undefined })).toBe('NOT_REVERSIBLE');
     expect(decideReversal({ ...facts, row: { ...facts.row, kind: 'topup' } })).toBe('NOT_REVERSIBLE');
     expect(decideReversal({ ...facts, row: { ...facts.row, kind: 'reversal' } })).toBe('NOT_REVERSIBLE');
     expect(decideReversal({ ...facts, storeId: 2, reversed: true })).toBe('NOT_REVERSIBLE');
+  });
+  it('lets staff reverse only their own credential’s deductions, and the owner any', () => {
+    expect(decideReversal({ ...facts, merchantId: 8 })).toBe('REVERSAL_NOT_ALLOWED');
+    // A deduction no credential made (none does today) is the owner's to reverse only.
+    expect(decideReversal({ ...facts, row: { ...facts.row, merchantId: null } })).toBe('REVERSAL_NOT_ALLOWED');
+    expect(decideReversal({ ...facts, merchantId: null })).toBe('REVERSED');
+    expect(decideReversal({ ...facts, row: { ...facts.row, merchantId: null }, merchantId: null })).toBe('REVERSED');
+  });
+  it('judges the store before whose, and whose before reversed or late', () => {
+    expect(decideReversal({ ...facts, storeId: 2, merchantId: 8 })).toBe('NOT_REVERSIBLE');
+    expect(decideReversal({ ...facts, merchantId: 8, reversed: true, at: T + 3_600_000 })).toBe('REVERSAL_NOT_ALLOWED');
+    expect(decideReversal({ ...facts, merchantId: null, reversed: true, at: T + 3_600_000 })).toBe('ALREADY_REVERSED');
+    expect(decideReversal({ ...facts, merchantId: null, at: T + 600_001 })).toBe('REVERSAL_WINDOW_PASSED');
   });
   it('refuses a second reversal before the window', () => {
     expect(decideReversal({ ...facts, reversed: true, at: T + 3_600_000 })).toBe('ALREADY_REVERSED');

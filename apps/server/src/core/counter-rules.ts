@@ -46,25 +46,30 @@ export function isCardExpired(expiresAt: number | null, at: number): boolean {
 /** What a reversal depends on, read inside its transaction. */
 export interface ReversalFacts {
   /** The ledger row named; undefined when there is none. */
-  row: { kind: string; storeId: number; createdAt: number } | undefined;
+  row: { kind: string; storeId: number; createdAt: number; merchantId: number | null } | undefined;
   /** A reversal of that row exists. */
   reversed: boolean;
-  /** The staff's store. */
+  /** The reverser's store. */
   storeId: number;
+  /** The reversing staff credential; null for the store's owner. */
+  merchantId: number | null;
   at: number;
   /** How long after a deduction it may be reversed (REVERSAL_WINDOW_SECONDS). */
   windowMs: number;
 }
 
-export type ReversalVerdict = 'REVERSED' | 'NOT_REVERSIBLE' | 'ALREADY_REVERSED' | 'REVERSAL_WINDOW_PASSED';
+export type ReversalVerdict = 'REVERSED' | 'NOT_REVERSIBLE' | 'REVERSAL_NOT_ALLOWED' | 'ALREADY_REVERSED' | 'REVERSAL_WINDOW_PASSED';
 
 /**
- * Only a deduction of the staff's own store, not reversed before, within the window. Another store's row
- * is NOT_REVERSIBLE as an unknown one is, so a staff learns nothing of other stores' ledgers.
+ * Only a deduction of the reverser's own store, not reversed before, within the window; staff only their
+ * own credential's deductions, the owner (merchantId null) any. Another store's row is NOT_REVERSIBLE as
+ * an unknown one is, so a staff learns nothing of other stores' ledgers; whose it is, is judged before
+ * whether it was reversed, so a staff learns nothing of colleagues' reversals either.
  */
 export function decideReversal(facts: ReversalFacts): ReversalVerdict {
   const { row } = facts;
   if (!row || row.kind !== 'deduct' || row.storeId !== facts.storeId) return 'NOT_REVERSIBLE';
+  if (facts.merchantId !== null && row.merchantId !== facts.merchantId) return 'REVERSAL_NOT_ALLOWED';
   if (facts.reversed) return 'ALREADY_REVERSED';
   if (facts.at - row.createdAt > facts.windowMs) return 'REVERSAL_WINDOW_PASSED';
   return 'REVERSED';

@@ -34,7 +34,7 @@ export type CounterOutcome<Refusal extends string> =
   | { kind: 'idempotency-mismatch' };
 
 export type SaleRefusal = 'PRODUCT_NOT_FOUND' | 'PRODUCT_ARCHIVED' | 'QR_EXPIRED' | 'QR_WRONG_STORE';
-export type ReversalRefusal = 'NOT_REVERSIBLE' | 'ALREADY_REVERSED' | 'REVERSAL_WINDOW_PASSED';
+export type ReversalRefusal = 'NOT_REVERSIBLE' | 'REVERSAL_NOT_ALLOWED' | 'ALREADY_REVERSED' | 'REVERSAL_WINDOW_PASSED';
 
 /**
  * A sale at the counter: the member's QR proves presence (form and signature checked here; an unreadable
@@ -71,25 +71,26 @@ export async function processSale(
 }
 
 /**
- * A reversal of a deduction by staff of its store, within REVERSAL_WINDOW_SECONDS, in ONE
+ * A reversal of a deduction, within REVERSAL_WINDOW_SECONDS, by the staff credential that made it or by
+ * the store's owner (`by.merchantId` null, without an idempotency key), in ONE
  * `cards.recordReversal` transaction (see storage/counter.ts). A recorded REVERSED is published after
  * its commit; refusals are answered to the staff only.
  */
 export async function processReversal(
   deps: CounterDeps,
-  input: { ledgerId: number; reason: string; staff: Staff; idempotencyKey: string | null },
+  input: { ledgerId: number; reason: string; by: { merchantId: number | null; storeId: number }; idempotencyKey: string | null },
 ): Promise<CounterOutcome<ReversalRefusal>> {
   const at = deps.now();
   const record = await deps.cards.recordReversal({
     ledgerId: input.ledgerId,
     reason: input.reason,
-    merchantId: input.staff.id,
-    merchantStoreId: input.staff.storeId,
-    idempotencyKey: input.idempotencyKey,
+    storeId: input.by.storeId,
+    merchantId: input.by.merchantId,
+    idempotencyKey: input.by.merchantId === null ? null : input.idempotencyKey,
     at,
     windowMs: deps.reversalWindowMs,
   });
-  return outcome(deps, record, (reason) => buildResult(reason, { memberId: null, storeId: input.staff.storeId, remaining: null, at }));
+  return outcome(deps, record, (reason) => buildResult(reason, { memberId: null, storeId: input.by.storeId, remaining: null, at }));
 }
 
 function outcome<R extends string>(

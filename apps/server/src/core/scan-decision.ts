@@ -17,7 +17,7 @@ export interface ScanFacts {
 /** The outcome of a scan of a readable QR. */
 export type ScanVerdict = Exclude<
   ResultName,
-  'QR_INVALID' | 'TOPPED_UP' | 'REVERSED' | 'ALREADY_REVERSED' | 'REVERSAL_WINDOW_PASSED' | 'NOT_REVERSIBLE'
+  'QR_INVALID' | 'TOPPED_UP' | 'REVERSED' | 'ALREADY_REVERSED' | 'REVERSAL_WINDOW_PASSED' | 'NOT_REVERSIBLE' | 'REVERSAL_NOT_ALLOWED'
 >;
 
 /** A pure function from the facts to the outcome; engines call it inside the scan's transaction. */

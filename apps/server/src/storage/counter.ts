@@ -24,8 +24,17 @@ export interface SaleAttempt extends ScanAttempt {
 export interface ReversalAttempt {
   ledgerId: number;
   reason: string;
-  merchantId: number;
-  merchantStoreId: number;
+  /** The store the reverser acts for: only its deductions are reversible. */
+  storeId: number;
+  /**
+   * The staff credential reversing, which may reverse only the deductions it made; null for the store's
+   * owner (back office), who may reverse any of the store's. The reversal's ledger row keeps it.
+   */
+  merchantId: number | null;
+  /**
+   * Idempotency records are per merchant (credential), so an owner's reversal (merchantId null) has none:
+   * it must be null then.
+   */
   idempotencyKey: string | null;
   at: number;
   /** REVERSAL_WINDOW_SECONDS in ms. */
@@ -43,7 +52,7 @@ export type CounterRecord<Refusal extends string> =
   | { kind: 'idempotency-mismatch' };
 
 export type SaleRecord = CounterRecord<'PRODUCT_NOT_FOUND' | 'PRODUCT_ARCHIVED' | 'QR_EXPIRED' | 'QR_WRONG_STORE'>;
-export type ReversalRecord = CounterRecord<'NOT_REVERSIBLE' | 'ALREADY_REVERSED' | 'REVERSAL_WINDOW_PASSED'>;
+export type ReversalRecord = CounterRecord<'NOT_REVERSIBLE' | 'REVERSAL_NOT_ALLOWED' | 'ALREADY_REVERSED' | 'REVERSAL_WINDOW_PASSED'>;
 
 export const saleFingerprint = (a: SaleAttempt) => `sale:${a.productId}:${a.nonce}`;
 export const reversalFingerprint = (a: ReversalAttempt) => `reversal:${a.ledgerId}`;

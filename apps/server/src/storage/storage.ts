@@ -2,6 +2,7 @@ import type { AccountStore } from './accounts.js';
 import type { AuditReport } from './audit.js';
 import type { CardStore } from './cards.js';
 import type { InviteStore } from './invites.js';
+import type { OfficeStore } from './office.js';
 import type { ProductStore } from './products.js';
 import type { ReportStore } from './reports.js';
 import type { StreamStore } from './streams.js';
@@ -19,6 +20,8 @@ export interface Storage {
   products: ProductStore;
   /** Staff invites and the staff credentials of a store. */
   invites: InviteStore;
+  /** Shops, their owners and sessions (the back office), and the audit log. */
+  office: OfficeStore;
   /** Per-day figures and ledger rows of a store, for reports; read-only. */
   reports: ReportStore;
   /** Checks the engine's invariants over the whole database (see Audit); read-only. */
@@ -36,6 +39,7 @@ export type { AuditReport } from './audit.js';
 export type { CardStore, ScanAttempt, ScanRecord } from './cards.js';
 export type { Invite, InviteStore, Redemption, StaffCredential } from './invites.js';
 export type { StreamEntry, StreamStore } from './streams.js';
+export type { AuditActor, AuditEntry, NewAuditEntry, OfficeStore, Owner, OwnerSession, Shop, StoreCard } from './office.js';
 export type { NewProduct, ProductStore } from './products.js';
 export type { RangeFigures, ReportEntry, ReportStore, TimeRange } from './reports.js';
 export type { ReversalAttempt, ReversalRecord, SaleAttempt, SaleRecord } from './counter.js';

@@ -15,7 +15,7 @@ function saleOf(w: World, productId: number, over: Partial<SaleAttempt> = {}): S
 }
 
 function reversalOf(w: World, ledgerId: number, over: Partial<ReversalAttempt> = {}): ReversalAttempt {
-  return { ledgerId, reason: '误扣', merchantId: w.merchant.id, merchantStoreId: w.storeId, idempotencyKey: null, at: T0 + 2000, windowMs: WINDOW, ...over };
+  return { ledgerId, reason: '误扣', storeId: w.storeId, merchantId: w.merchant.id, idempotencyKey: null, at: T0 + 2000, windowMs: WINDOW, ...over };
 }
 
 /** remaining = Σ top-ups − deductions + reversals, from the ledger alone, and the audit clean. */
@@ -26,8 +26,8 @@ async function expectLedgerBalances(storage: Storage, w: World): Promise<void> {
   expect((await storage.audit()).problems).toEqual([]);
 }
 
-async function deductOnce(storage: Storage, w: World, at = T0 + 1000): Promise<number> {
-  const record = await storage.cards.recordScan(scanOf(w, { at }), decideScan);
+async function deductOnce(storage: Storage, w: World, at = T0 + 1000, merchantId = w.merchant.id): Promise<number> {
+  const record = await storage.cards.recordScan(scanOf(w, { at, merchantId }), decideScan);
   if (record.kind !== 'recorded' || record.entry.ledgerId === null) throw new Error(`expected a deduction, got ${JSON.stringify(record)}`);
   return record.entry.ledgerId;
 }
@@ -152,7 +152,7 @@ export function counterContract(open: OpenStorage): void {
       const w = await makeWorld(storage, 3);
       const deduction = await deductOnce(storage, w);
       const [topUp] = (await storage.cards.history(w.memberId, w.storeId, 10)).filter((e) => e.kind === 'topup');
-      const other = reversalOf(w, deduction, { merchantId: w.otherMerchant.id, merchantStoreId: w.otherStoreId });
+      const other = reversalOf(w, deduction, { merchantId: w.otherMerchant.id, storeId: w.otherStoreId });
       expect(await storage.cards.recordReversal(other)).toEqual({ kind: 'refused', reason: 'NOT_REVERSIBLE' });
       expect(await storage.cards.recordReversal(reversalOf(w, topUp!.id))).toEqual({ kind: 'refused', reason: 'NOT_REVERSIBLE' });
       expect(await storage.cards.recordReversal(reversalOf(w, 999_999))).toEqual({ kind: 'refused', reason: 'NOT_REVERSIBLE' });
@@ -163,6 +163,38 @@ export function counterContract(open: OpenStorage): void {
       expect(reversed.kind).toBe('recorded');
       const reversalId = reversed.kind === 'recorded' ? reversed.entry.ledgerId! : 0;
       expect(await storage.cards.recordReversal(reversalOf(w, reversalId))).toEqual({ kind: 'refused', reason: 'NOT_REVERSIBLE' });
+    });
+
+    it('refuses another credential’s deduction with REVERSAL_NOT_ALLOWED, writing nothing; the owner reverses any', async () => {
+      const { storage } = db();
+      const w = await makeWorld(storage, 3);
+      const colleague = await storage.accounts.createMerchant(w.storeId, 'counter A2', 'hash-a2', T0);
+      const mine = await deductOnce(storage, w);
+      const theirs = await deductOnce(storage, w, T0 + 1000, colleague.id);
+      // Refused before ALREADY_REVERSED and the window: it is not theirs whatever its state.
+      expect(await storage.cards.recordReversal(reversalOf(w, theirs, { idempotencyKey: 'k1' }))).toEqual({ kind: 'refused', reason: 'REVERSAL_NOT_ALLOWED' });
+      expect(await storage.cards.recordReversal(reversalOf(w, theirs, { at: T0 + 1000 + WINDOW + 1 }))).toEqual({
+        kind: 'refused',
+        reason: 'REVERSAL_NOT_ALLOWED',
+      });
+      expect(await storage.cards.history(w.memberId, w.storeId, 10)).toHaveLength(3);
+      expect(await storage.streams.head(w.memberId, w.storeId)).toBe(2);
+      expect(await storage.cards.getCard(w.memberId, w.storeId)).toMatchObject({ remaining: 1 });
+      // The refused key was not recorded: it serves another request of the same merchant.
+      expect((await storage.cards.recordReversal(reversalOf(w, mine, { idempotencyKey: 'k1' }))).kind).toBe('recorded');
+      // The owner (no credential) reverses the colleague's deduction; the row names no merchant.
+      const byOwner = await storage.cards.recordReversal(reversalOf(w, theirs, { merchantId: null }));
+      expect(byOwner).toMatchObject({ kind: 'recorded', entry: { code: RESULT_CODES.REVERSED.code, remaining: 3 } });
+      const reversals = (await storage.reports.entries(w.storeId, { start: T0, end: T0 + DAY }, 10)).filter((e) => e.kind === 'reversal');
+      expect(reversals.map((e) => [e.reversesId, e.merchantId])).toEqual([
+        [mine, w.merchant.id],
+        [theirs, null],
+      ]);
+      expect(await storage.cards.recordReversal(reversalOf(w, theirs, { merchantId: null }))).toEqual({ kind: 'refused', reason: 'ALREADY_REVERSED' });
+      // The owner's scope is still the store.
+      const elsewhere = reversalOf(w, mine, { merchantId: null, storeId: w.otherStoreId });
+      expect(await storage.cards.recordReversal(elsewhere)).toEqual({ kind: 'refused', reason: 'NOT_REVERSIBLE' });
+      await expectLedgerBalances(storage, w);
     });
 
     it('replays a retried key and refuses the key for another row', async () => {

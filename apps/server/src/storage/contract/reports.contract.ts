@@ -35,7 +35,7 @@ export function reportsContract(open: OpenStorage): void {
       await deduct(storage, w, T0 + 3 * H, second.id);
       const sale = { ...scanOf(w, { at: T0 + 4 * H }), productId: p.id };
       expect((await storage.cards.recordSale(sale)).kind).toBe('recorded');
-      const reversal = { ledgerId: first, reason: '误扣', merchantId: w.merchant.id, merchantStoreId: w.storeId, idempotencyKey: null, windowMs: 600_000 };
+      const reversal = { ledgerId: first, reason: '误扣', storeId: w.storeId, merchantId: w.merchant.id, idempotencyKey: null, windowMs: 600_000 };
       expect((await storage.cards.recordReversal({ ...reversal, at: T0 + H + 1000 })).kind).toBe('recorded');
       // The last ms of day 1, and the first of day 2.
       await deduct(storage, w, D1.end - 1, second.id);
@@ -76,7 +76,7 @@ export function reportsContract(open: OpenStorage): void {
       const p = await storage.products.create(w.storeId, { name: '10次卡', uses: 10, priceFen: 29_900, validDays: null }, T0);
       const deduction = await deduct(storage, w, T0 + H);
       await storage.cards.recordSale({ ...scanOf(w, { at: T0 + 2 * H }), productId: p.id });
-      await storage.cards.recordReversal({ ledgerId: deduction, reason: '扫错了', merchantId: w.merchant.id, merchantStoreId: w.storeId, idempotencyKey: null, windowMs: 600_000, at: T0 + H + 5 });
+      await storage.cards.recordReversal({ ledgerId: deduction, reason: '扫错了', storeId: w.storeId, merchantId: w.merchant.id, idempotencyKey: null, windowMs: 600_000, at: T0 + H + 5 });
       await deduct(storage, w, D2.start);
 
       const entries = await storage.reports.entries(w.storeId, D1, 100);

@@ -6,6 +6,7 @@ import { concurrencyContract } from './concurrency.contract.js';
 import { counterContract } from './counter.contract.js';
 import type { OpenStorage } from './harness.js';
 import { invitesContract } from './invites.contract.js';
+import { officeContract } from './office.contract.js';
 import { reportsContract } from './reports.contract.js';
 import { scansContract } from './scans.contract.js';
 import { streamsContract } from './streams.contract.js';
@@ -26,6 +27,7 @@ export function describeStorageContract(engineName: string, open: OpenStorage): 
     concurrencyContract(open);
     auditContract(open);
     invitesContract(open);
+    officeContract(open);
     counterContract(open);
     reportsContract(open);
   });

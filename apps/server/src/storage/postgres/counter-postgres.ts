@@ -28,8 +28,8 @@ const APPEND = `
  * one deduction (`ledger.reverses_id`: the retry finds it reversed), one key twice (the retry replays).
  */
 export function createPostgresCounter(pool: pg.Pool, epoch: string) {
-  async function prior(client: pg.PoolClient, merchantId: number, key: string | null, fingerprint: string): Promise<Prior> {
-    if (key === null) return undefined;
+  async function prior(client: pg.PoolClient, merchantId: number | null, key: string | null, fingerprint: string): Promise<Prior> {
+    if (key === null || merchantId === null) return undefined;
     const row = (
       await client.query<{ fingerprint: string; memberId: number; storeId: number; seq: number }>(
         'SELECT qr_nonce AS fingerprint, member_id AS "memberId", store_id AS "storeId", seq FROM idempotency WHERE merchant_id = $1 AND key = $2',
@@ -105,18 +105,18 @@ export function createPostgresCounter(pool: pg.Pool, epoch: string) {
     const answered = await prior(client, a.merchantId, a.idempotencyKey, fingerprint);
     if (answered) return answered;
     const row = (
-      await client.query<{ memberId: number; storeId: number; kind: string; createdAt: number }>(
-        'SELECT member_id AS "memberId", store_id AS "storeId", kind, created_at AS "createdAt" FROM ledger WHERE id = $1',
+      await client.query<{ memberId: number; storeId: number; kind: string; createdAt: number; merchantId: number | null }>(
+        'SELECT member_id AS "memberId", store_id AS "storeId", kind, created_at AS "createdAt", merchant_id AS "merchantId" FROM ledger WHERE id = $1',
         [a.ledgerId],
       )
     ).rows[0];
     // The card is locked before "reversed" is read: a reversal that waited for another of the same
     // deduction reads it with a new snapshot, after the other committed.
-    const card = row && row.kind === 'deduct' && row.storeId === a.merchantStoreId ? await lockCard(client, row.memberId, row.storeId) : undefined;
+    const card = row && row.kind === 'deduct' && row.storeId === a.storeId ? await lockCard(client, row.memberId, row.storeId) : undefined;
     const reversed = card
       ? (await client.query<{ reversed: boolean }>('SELECT EXISTS (SELECT 1 FROM ledger WHERE reverses_id = $1) AS reversed', [a.ledgerId])).rows[0]!.reversed
       : false;
-    const verdict = decideReversal({ row, reversed, storeId: a.merchantStoreId, at: a.at, windowMs: a.windowMs });
+    const verdict = decideReversal({ row, reversed, storeId: a.storeId, merchantId: a.merchantId, at: a.at, windowMs: a.windowMs });
     if (verdict !== 'REVERSED') return { kind: 'refused', reason: verdict };
     const { memberId, storeId } = row!;
     if (!card) throw new Error(`deduction ${a.ledgerId} has no card (${memberId}, ${storeId})`);
@@ -133,7 +133,9 @@ export function createPostgresCounter(pool: pg.Pool, epoch: string) {
         [memberId, storeId, remaining, a.merchantId, a.ledgerId, a.reason, a.at],
       )
     ).rows[0]!;
-    const entry = await append(client, [memberId, storeId, RESULT_CODES.REVERSED.code, remaining, ledgerId, a.at, a.merchantId, a.idempotencyKey, fingerprint]);
+    // No key without a merchant: idempotency records are per merchant (see ReversalAttempt).
+    const key = a.merchantId === null ? null : a.idempotencyKey;
+    const entry = await append(client, [memberId, storeId, RESULT_CODES.REVERSED.code, remaining, ledgerId, a.at, a.merchantId, key, fingerprint]);
     return { kind: 'recorded', entry };
   }
 

@@ -3,6 +3,7 @@ import { createPostgresAccounts } from './accounts-postgres.js';
 import { createPostgresAudit } from './audit-postgres.js';
 import { createPostgresCards } from './cards-postgres.js';
 import { createPostgresInvites } from './invites-postgres.js';
+import { createPostgresOffice } from './office-postgres.js';
 import { createPostgresProducts } from './products-postgres.js';
 import { createPostgresReports } from './reports-postgres.js';
 import { migrateAndSettleEpoch } from './migrate.js';
@@ -35,6 +36,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     cards: createPostgresCards(pool, epoch),
     streams: createPostgresStreams(pool, epoch),
     invites: createPostgresInvites(pool),
+    office: createPostgresOffice(pool),
     products: createPostgresProducts(pool),
     reports: createPostgresReports(pool),
     audit: createPostgresAudit(pool),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { shops } from './schema-office.js';
 
 // The PostgreSQL twin of storage/sqlite/schema.ts: the same tables, columns and constraints, so the two
 // engines keep the same promises. Times are Unix milliseconds in bigint columns (read back as numbers:
@@ -12,6 +13,8 @@ export const stores = pgTable('stores', {
   id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
   name: text('name').notNull(),
   createdAt: ms('created_at').notNull(),
+  /** The shop whose owners run it (schema-office.ts); null for a store only the operator manages. */
+  shopId: integer('shop_id').references(() => shops.id),
 });
 
 export const members = pgTable(
@@ -36,7 +39,13 @@ export const cards = pgTable(
     /** Unix ms after which the card refuses deductions; null: never (see the SQLite schema). */
     expiresAt: ms('expires_at'),
   },
-  (t) => [primaryKey({ columns: [t.memberId, t.storeId] }), check('cards_remaining_non_negative', sql`${t.remaining} >= 0`)],
+  (t) => [
+    primaryKey({ columns: [t.memberId, t.storeId] }),
+    check('cards_remaining_non_negative', sql`${t.remaining} >= 0`),
+    // A store's members, for the back office. On store_id alone, which a scan never changes: with
+    // updated_at in it every deduction would rewrite an index entry as well.
+    index('cards_store_idx').on(t.storeId),
+  ],
 );
 
 export const merchants = pgTable('merchants', {

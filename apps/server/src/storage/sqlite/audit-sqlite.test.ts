@@ -26,7 +26,7 @@ beforeEach(async () => {
   const { nonce: _n, ...scan } = scanOf(world);
   await storage.cards.recordSale({ ...scan, nonce: 'sale-nonce', productId: product.id });
   const [deduction] = (await storage.cards.history(world.memberId, world.storeId, 10)).filter((e) => e.kind === 'deduct');
-  const reversal = { ledgerId: deduction!.id, reason: '误扣', merchantId: world.merchant.id, merchantStoreId: world.storeId, idempotencyKey: null, at: T0 + 2000, windowMs: 600_000 };
+  const reversal = { ledgerId: deduction!.id, reason: '误扣', storeId: world.storeId, merchantId: world.merchant.id, idempotencyKey: null, at: T0 + 2000, windowMs: 600_000 };
   expect((await storage.cards.recordReversal(reversal)).kind).toBe('recorded');
 });
 afterEach(async () => {

@@ -39,8 +39,8 @@ export function createSqliteCounter(client: Database.Database, streams: StreamWr
       `INSERT INTO ledger (member_id, store_id, kind, delta, balance_after, merchant_id, product_id, amount_fen, created_at)
        VALUES (?, ?, 'topup', ?, ?, ?, ?, ?, ?)`,
     ),
-    deduction: client.prepare<[number], { memberId: number; storeId: number; kind: string; createdAt: number }>(
-      'SELECT member_id AS memberId, store_id AS storeId, kind, created_at AS createdAt FROM ledger WHERE id = ?',
+    deduction: client.prepare<[number], { memberId: number; storeId: number; kind: string; createdAt: number; merchantId: number | null }>(
+      'SELECT member_id AS memberId, store_id AS storeId, kind, created_at AS createdAt, merchant_id AS merchantId FROM ledger WHERE id = ?',
     ),
     reversed: client.prepare<[number], number>('SELECT EXISTS (SELECT 1 FROM ledger WHERE reverses_id = ?)').pluck(),
     giveBack: client
@@ -48,15 +48,15 @@ export function createSqliteCounter(client: Database.Database, streams: StreamWr
         'UPDATE cards SET remaining = remaining + 1, updated_at = ? WHERE member_id = ? AND store_id = ? RETURNING remaining',
       )
       .pluck(),
-    insertReversal: client.prepare<[number, number, number, number, number, string, number]>(
+    insertReversal: client.prepare<[number, number, number, number | null, number, string, number]>(
       `INSERT INTO ledger (member_id, store_id, kind, delta, balance_after, merchant_id, reverses_id, reason, created_at)
        VALUES (?, ?, 'reversal', 1, ?, ?, ?, ?, ?)`,
     ),
   };
 
   /** The first answer to this key, a mismatch, or nothing (a pruned answer's key is forgotten, as in scans). */
-  function prior(merchantId: number, key: string | null, fingerprint: string): Prior {
-    if (key === null) return undefined;
+  function prior(merchantId: number | null, key: string | null, fingerprint: string): Prior {
+    if (key === null || merchantId === null) return undefined;
     const row = q.answered.get(merchantId, key);
     if (!row) return undefined;
     if (row.fingerprint !== fingerprint) return { kind: 'idempotency-mismatch' };
@@ -66,8 +66,8 @@ export function createSqliteCounter(client: Database.Database, streams: StreamWr
     return undefined;
   }
 
-  function commit(merchantId: number, key: string | null, fingerprint: string, entry: StreamEntry, at: number): void {
-    if (key !== null) q.recordKey.run(merchantId, key, fingerprint, entry.memberId, entry.storeId, entry.seq, at);
+  function commit(merchantId: number | null, key: string | null, fingerprint: string, entry: StreamEntry, at: number): void {
+    if (key !== null && merchantId !== null) q.recordKey.run(merchantId, key, fingerprint, entry.memberId, entry.storeId, entry.seq, at);
   }
 
   return {
@@ -101,7 +101,8 @@ export function createSqliteCounter(client: Database.Database, streams: StreamWr
       const verdict = decideReversal({
         row,
         reversed: q.reversed.get(a.ledgerId) === 1,
-        storeId: a.merchantStoreId,
+        storeId: a.storeId,
+        merchantId: a.merchantId,
         at: a.at,
         windowMs: a.windowMs,
       });

@@ -10,6 +10,7 @@ import { createSqliteAccounts } from './accounts-sqlite.js';
 import { createSqliteAudit } from './audit-sqlite.js';
 import { createSqliteCards } from './cards-sqlite.js';
 import { createSqliteInvites } from './invites-sqlite.js';
+import { createSqliteOffice } from './office-sqlite.js';
 import { createSqliteProducts } from './products-sqlite.js';
 import { createSqliteReports } from './reports-sqlite.js';
 import { Checkpointer } from './checkpointer.js';
@@ -89,6 +90,7 @@ export function createSqliteStorage(options: string | SqliteStorageOptions): Sto
     cards: createSqliteCards(client, writes, createStreamWriter(client, epoch)),
     streams: createSqliteStreams(client, writes, epoch),
     invites: createSqliteInvites(client, writes),
+    office: createSqliteOffice(client, writes),
     products: createSqliteProducts(client, writes),
     reports: createSqliteReports(client),
     audit: createSqliteAudit(client),

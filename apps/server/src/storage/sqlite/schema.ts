@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { shops } from './schema-office.js';
 
 // Times are Unix milliseconds in INTEGER columns: cheap to compare, index and serialise.
 
@@ -7,6 +8,8 @@ export const stores = sqliteTable('stores', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull(),
   createdAt: integer('created_at').notNull(),
+  /** The shop whose owners run it (schema-office.ts); null for a store only the operator manages. */
+  shopId: integer('shop_id').references(() => shops.id),
 });
 
 export const members = sqliteTable(
@@ -31,7 +34,13 @@ export const cards = sqliteTable(
     /** Unix ms after which the card refuses deductions; null: never. Set by sales (a later one extends it). */
     expiresAt: integer('expires_at'),
   },
-  (t) => [primaryKey({ columns: [t.memberId, t.storeId] }), check('cards_remaining_non_negative', sql`${t.remaining} >= 0`)],
+  (t) => [
+    primaryKey({ columns: [t.memberId, t.storeId] }),
+    check('cards_remaining_non_negative', sql`${t.remaining} >= 0`),
+    // A store's members, for the back office. On store_id alone, which a scan never changes: with
+    // updated_at in it every deduction would rewrite an index entry as well.
+    index('cards_store_idx').on(t.storeId),
+  ],
 );
 
 export const merchants = sqliteTable('merchants', {
