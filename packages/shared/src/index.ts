@@ -12,3 +12,4 @@ export * from './scan-result.js';
 export * from './position.js';
 export * from './socket-path.js';
 export * from './staff-binding.js';
+export * from './store-entry.js';

@@ -1,4 +1,5 @@
 import { isMerchantKey } from './merchant-key.js';
+import { LINK_URL_RE, normalOrigin } from './link-url.js';
 import { QR_TOKEN_LENGTH, QR_TOKEN_PREFIX } from './qr-token.js';
 
 /**
@@ -64,8 +65,6 @@ export interface StaffInviteResponse {
   expiresAt: string;
 }
 
-// scheme://authority, then path, query and fragment; no whitespace anywhere.
-const URL_RE = /^(https?):\/\/([^/?#\s]+)([^?#\s]*)(\?[^#\s]*)?(?:#(\S*))?$/i;
 
 const NOT_A_BINDING = '无法识别的二维码，请扫描门店管理员提供的员工绑定码';
 
@@ -81,9 +80,9 @@ export function parseStaffBinding(text: string, serverOrigin: string): StaffBind
   if (/^spi_/i.test(input)) return refuse('员工邀请码格式不对，请核对后重试');
   if (/^spk_/i.test(input)) return refuse('员工密钥格式不对，请核对后重试');
   if (input.startsWith(QR_TOKEN_PREFIX) && input.length === QR_TOKEN_LENGTH) return refuse('这是会员的二维码，请扫描员工绑定码');
-  const url = URL_RE.exec(input);
+  const url = LINK_URL_RE.exec(input);
   if (!url) return refuse(NOT_A_BINDING);
-  const server = URL_RE.exec(serverOrigin.trim().replace(/\/+$/, ''));
+  const server = LINK_URL_RE.exec(serverOrigin.trim().replace(/\/+$/, ''));
   if (!server) return refuse('本小程序的服务器地址无效');
   const origin = normalOrigin(url[1]!, url[2]!);
   if (origin !== normalOrigin(server[1]!, server[2]!)) {
@@ -111,13 +110,6 @@ export function parseStaffBinding(text: string, serverOrigin: string): StaffBind
 
 function refuse(reason: string): StaffBindingParse {
   return { ok: false, reason };
-}
-
-/** scheme://host[:port], lower-cased, without the scheme's default port. */
-function normalOrigin(scheme: string, authority: string): string {
-  const s = scheme.toLowerCase();
-  const a = authority.toLowerCase().replace(s === 'https' ? /:443$/ : /:80$/, '');
-  return `${s}://${a}`;
 }
 
 function decodeFragment(fragment: string): string {

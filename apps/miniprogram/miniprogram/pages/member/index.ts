@@ -5,7 +5,7 @@ import { MemberScreen } from './member-screen';
 Component<typeof INITIAL_DATA, {}, WechatMiniprogram.Component.MethodOption, [], { screen?: MemberScreen }, true>({
   data: { ...INITIAL_DATA },
   methods: {
-    onLoad() {
+    onLoad(query: Record<string, string | undefined> = {}) {
       const page = this;
       this.screen = new MemberScreen({
         get data() {
@@ -14,7 +14,9 @@ Component<typeof INITIAL_DATA, {}, WechatMiniprogram.Component.MethodOption, [],
         setData: (patch) => page.setData(patch),
         component: page,
       });
-      void this.screen.open();
+      // A store's 办卡 code scanned with WeChat's own scanner: its URL in `q` (URL-encoded, which the
+      // entry's parser reads as it comes).
+      void this.screen.open(query);
     },
     onShow() {
       this.screen?.show();
@@ -48,6 +50,9 @@ Component<typeof INITIAL_DATA, {}, WechatMiniprogram.Component.MethodOption, [],
     },
     onLoadMore() {
       void this.screen?.loadMoreHistory();
+    },
+    onScanEntry() {
+      void this.screen?.scanEntry();
     },
     onStaffEntry() {
       this.screen?.openStaffScan();

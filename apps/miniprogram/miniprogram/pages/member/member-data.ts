@@ -1,4 +1,4 @@
-import type { CardView } from '@scanpush/shared';
+import type { CardView, StoreSummary } from '@scanpush/shared';
 import { expiryText, type HistoryRow, type ResultView } from '../../lib/messages';
 import type { ConnectionState } from '@scanpush/client';
 
@@ -7,7 +7,14 @@ export interface MemberData {
   phase: 'loading' | 'empty' | 'ready' | 'error';
   message: string;
   cards: CardView[];
+  /** The picker's labels: the cards, then a store of a 办卡 entry without a card (store-entry.ts). */
+  choices: string[];
+  /** Index into `choices`: `cards.length` is the store without a card. */
   cardIndex: number;
+  /** The store on screen is one the member holds no card at yet: its QR is shown to buy the first one. */
+  newCard: boolean;
+  /** Why a scanned 办卡 entry was refused (another code, an unknown store); '' otherwise. */
+  entryNotice: string;
   storeName: string;
   remaining: number;
   /** `有效期至 YYYY-MM-DD`, the expired notice, or '' for a card that never expires (lib/messages expiryText). */
@@ -39,7 +46,10 @@ export const INITIAL_DATA: MemberData = {
   phase: 'loading',
   message: '',
   cards: [],
+  choices: [],
   cardIndex: 0,
+  newCard: false,
+  entryNotice: '',
   storeName: '',
   remaining: 0,
   expiry: '',
@@ -60,9 +70,14 @@ export const INITIAL_DATA: MemberData = {
 };
 
 /** The card's part of the page: store, count and expiry, as of `now`. */
-export function cardFields(card: CardView, now: number): Pick<MemberData, 'storeName' | 'remaining' | 'expiry' | 'expired'> {
+export function cardFields(card: CardView, now: number): Pick<MemberData, 'storeName' | 'remaining' | 'expiry' | 'expired' | 'newCard'> {
   const expired = card.expiresAt !== null && Date.parse(card.expiresAt) <= now;
-  return { storeName: card.storeName, remaining: card.remaining, expiry: expiryText(card.expiresAt ?? null, now), expired };
+  return { storeName: card.storeName, remaining: card.remaining, expiry: expiryText(card.expiresAt ?? null, now), expired, newCard: false };
+}
+
+/** The same part for a store where the member holds no card yet. */
+export function newCardFields(store: StoreSummary): Pick<MemberData, 'storeName' | 'remaining' | 'expiry' | 'expired' | 'newCard'> {
+  return { storeName: store.name, remaining: 0, expiry: '', expired: false, newCard: true };
 }
 
 /** What the screen needs of its page. */

@@ -1,5 +1,5 @@
 import type { ConnectionStatus, PushClient } from '@scanpush/client';
-import { CLOSE_CODES, RESULT_CODES, type CardView, type QrResponse, type ResultMessage, type StreamPosition } from '@scanpush/shared';
+import { CLOSE_CODES, RESULT_CODES, type CardView, type Decoded, type QrResponse, type ResultMessage, type StoreSummary, type StreamPosition } from '@scanpush/shared';
 import { CAPTURE_WARNING, RESYNCED_TEXT, connectionText, errorText, resultView } from '../../lib/messages';
 import { watchNetwork } from '../../lib/network';
 import { ScreenKeeper } from '../../lib/screen';
@@ -11,6 +11,7 @@ import { HistoryPanel } from './history-panel';
 import { cardFields, type MemberData, type MemberView } from './member-data';
 import { MemberSessionKeeper } from './member-session';
 import { QrPanel } from './qr-panel';
+import { StoreEntry, choiceLabels, chooseIndex, enterQuery, pickAt } from './store-entry';
 
 /**
  * The member page's behaviour, apart from `Component()`: login, the card, the QR and its countdown, the
@@ -22,12 +23,14 @@ import { QrPanel } from './qr-panel';
  * reaches the card it belongs to, once. The socket is connected only while the page is shown and the
  * phone has a network; without one the client waits `offline` and connects the moment it returns.
  *
- * The session (renewed once for all that find it gone, member-session.ts), the QR (qr-panel.ts) and the
- * history (history-panel.ts) are its parts.
+ * The session (renewed once for all that find it gone, member-session.ts), the QR (qr-panel.ts), the
+ * history (history-panel.ts) and the store of a 办卡 entry without a card yet (store-entry.ts: shown
+ * like a card, with its QR and its stream, until the sale's push makes it one) are its parts.
  */
 export class MemberScreen {
   private readonly server = serverUrl();
   private readonly sessions = new MemberSessionKeeper(this.server, () => this.startSocket());
+  private readonly entry = new StoreEntry({ server: this.server, call: (path) => this.sessions.call(path), memberId: () => this.sessions.session?.memberId });
   /** The push client of the card on screen; events of any other (a stopped one) are ignored. */
   private client: PushClient | undefined;
   private storeId = 0;
@@ -60,12 +63,16 @@ export class MemberScreen {
     if (typeof wx.onUserCaptureScreen === 'function') wx.onUserCaptureScreen(this.onCapture);
   }
 
-  async open(): Promise<void> {
+  /** `launch`: the page's query; its `q` is a 办卡 entry scanned with WeChat's own scanner. */
+  async open(launch?: Record<string, string | undefined>): Promise<void> {
+    // Taken before the first wait: the show that follows the load must see this launch as taken.
+    const entryText = this.entry.launched(launch);
     this.set({ staffEntry: staffBound() });
     try {
       const session = await this.sessions.open();
       forgetLegacySeq(session.memberId);
-      await this.loadCards();
+      const entered = entryText === undefined ? undefined : this.entered(await this.entry.enter(entryText));
+      await this.loadCards(entered);
     } catch (err) {
       this.set({ phase: 'error', message: errorText(err) });
     }
@@ -82,6 +89,9 @@ export class MemberScreen {
     if (this.closed) return;
     // A phone bound (or unbound) as staff meanwhile shows (or hides) its entry.
     this.set({ staffEntry: staffBound() });
+    // A 办卡 code scanned with WeChat while this page stayed open in the background.
+    const entryText = this.entry.launched(enterQuery());
+    if (entryText !== undefined && this.sessions.session) void this.entry.enter(entryText).then((outcome) => this.showEntry(outcome));
     if (this.view.data.phase === 'ready') {
       if (this.client?.state === 'idle') this.client.start();
       else this.client?.resume();
@@ -108,12 +118,19 @@ export class MemberScreen {
     if (typeof wx.offUserCaptureScreen === 'function') (wx.offUserCaptureScreen as (listener?: () => void) => void)(this.onCapture);
   }
 
+  /** A pick in the list: a card, or (past the cards) the store without a card yet. */
   async selectCard(index: number): Promise<void> {
-    const card = this.view.data.cards[index];
-    if (!card || card.storeId === this.storeId) return;
-    this.set({ cardIndex: index, ...cardFields(card, Date.now()), result: null, syncNotice: '' });
-    this.history.reset(card.storeId);
-    await this.useCard(card.storeId);
+    const { cards } = this.view.data;
+    const pick = pickAt(cards, index < cards.length ? undefined : this.entry.pending(cards), index);
+    if (!pick || pick.storeId === this.storeId) return;
+    this.set({ cardIndex: index, ...pick.fields, result: null, syncNotice: '' });
+    this.history.reset(pick.storeId);
+    await this.useCard(pick.storeId);
+  }
+
+  /** 扫码办卡: a store's 办卡 code read with the camera (or from the album); that store is shown. */
+  async scanEntry(): Promise<void> {
+    await this.showEntry(await this.entry.scan());
   }
 
   dismissResult(): void {
@@ -157,23 +174,40 @@ export class MemberScreen {
     wx.navigateTo({ url: STAFF_SCAN_PAGE });
   }
 
-  private async loadCards(): Promise<void> {
+  /** A 办卡 entry read while the page is open: its store is shown, or the reason said. */
+  private async showEntry(outcome: Decoded<StoreSummary> | undefined): Promise<void> {
+    const storeId = this.entered(outcome);
+    if (storeId === undefined || this.closed) return;
+    await this.loadCards(storeId).catch((err: unknown) => this.set({ entryNotice: errorText(err) }));
+  }
+
+  /** A 办卡 entry's outcome: its store's id, or undefined with the reason said (a cancelled scan says nothing). */
+  private entered(outcome: Decoded<StoreSummary> | undefined): number | undefined {
+    if (outcome) this.set({ entryNotice: outcome.ok ? '' : outcome.reason });
+    return outcome?.ok ? outcome.value.id : undefined;
+  }
+
+  /** The cards and a remembered store without one; shows `entered` (just scanned) if given. */
+  private async loadCards(entered?: number): Promise<void> {
     const { cards } = await this.sessions.call<{ cards: CardView[] }>('/api/cards');
-    if (cards.length === 0) {
-      this.set({ phase: 'empty', cards: [] });
+    const pending = this.entry.pending(cards);
+    const index = chooseIndex(cards, pending, entered === undefined ? [this.storeId] : [entered, this.storeId]);
+    const pick = pickAt(cards, pending, index);
+    if (!pick) {
+      this.set({ phase: 'empty', cards: [], choices: [], newCard: false });
       return;
     }
-    const index = Math.max(0, cards.findIndex((c) => c.storeId === this.storeId));
-    const card = cards[index]!;
-    this.set({ phase: 'ready', cards, cardIndex: index, ...cardFields(card, Date.now()) });
-    if (card.storeId !== this.storeId) this.history.reset(card.storeId);
-    await this.useCard(card.storeId);
+    const switched = pick.storeId !== this.storeId;
+    this.set({ phase: 'ready', cards, choices: choiceLabels(cards, pending), cardIndex: index, ...pick.fields, ...(switched ? { result: null, syncNotice: '' } : {}) });
+    if (switched) this.history.reset(pick.storeId);
+    await this.useCard(pick.storeId);
   }
 
   private async useCard(storeId: number): Promise<void> {
     this.storeId = storeId;
     this.startSocket();
-    await Promise.all([this.qr.useCard(storeId), this.history.loadNewest()]);
+    // A store without a card has no history yet.
+    await Promise.all([this.qr.useCard(storeId), this.view.data.newCard ? undefined : this.history.loadNewest()]);
   }
 
   /**
@@ -256,6 +290,9 @@ export class MemberScreen {
     if (this.closed || result.storeId !== storeId || storeId !== this.storeId) return;
     const patch: Partial<MemberData> = {};
     if (result.remaining !== null) patch.remaining = result.remaining;
+    // The first card was sold: it shows at once with the pushed count; refreshCard brings the rest.
+    const sold = result.code === RESULT_CODES.TOPPED_UP.code && this.view.data.newCard;
+    if (sold) patch.newCard = false;
     // A replay also brings results from before this page was opened: those only update the count.
     const since = this.qr.shownSince;
     const news = !replayed || (since !== undefined && Date.parse(result.at) >= since);
@@ -270,14 +307,15 @@ export class MemberScreen {
     void this.history.loadNewest();
     // A sale moves the card's expiry, and an expired card's refusal means the page's date is stale:
     // the push carries the count only, so the card is read again.
-    if (news && (result.code === RESULT_CODES.TOPPED_UP.code || result.code === RESULT_CODES.CARD_EXPIRED.code)) void this.refreshCard();
+    if (sold || (news && (result.code === RESULT_CODES.TOPPED_UP.code || result.code === RESULT_CODES.CARD_EXPIRED.code))) void this.refreshCard();
   }
 
   private async refreshCard(): Promise<void> {
     try {
       const { cards } = await this.sessions.call<{ cards: CardView[] }>('/api/cards');
       const index = cards.findIndex((c) => c.storeId === this.storeId);
-      if (index >= 0) this.set({ cards, cardIndex: index, ...cardFields(cards[index]!, Date.now()) });
+      // A store of a 办卡 entry that has its card now is forgotten here (the card took its place).
+      if (index >= 0) this.set({ cards, choices: choiceLabels(cards, this.entry.pending(cards)), cardIndex: index, ...cardFields(cards[index]!, Date.now()) });
     } catch {
       // The count stays as last known; the next sync tries again.
     }
