@@ -25,7 +25,8 @@ const staff = (...args: string[]) => ['--server', srv.url, ...args, '--key', srv
 
 describe('scanpush products, sell, reverse', () => {
   it('lists the store’s products, sells one (pushed to both listen dialects), and reverses a deduction', async () => {
-    expect(await run(staff('products'))).toEqual({ code: 0, stdout: `${product.id}\t10次洗车卡\t10次\t¥299.00\t365天\n`, stderr: '' });
+    // The demo's own product (seed.ts, ¥300) first, then this test's.
+    expect(await run(staff('products'))).toEqual({ code: 0, stdout: `1\t10次洗车卡\t10次\t¥300.00\t365天\n${product.id}\t10次洗车卡\t10次\t¥299.00\t365天\n`, stderr: '' });
     const text = start(['--server', srv.url, 'listen', '--text', '--user', '17', '--store', '2', '--count', '2']);
     const structured = start(['--server', srv.url, 'listen', '--user', '17', '--store', '2', '--count', '2']);
     await Promise.all([text.untilConnected, structured.untilConnected]);

@@ -64,7 +64,8 @@ describe('counter sales', () => {
     await structured.nextJson(); // synced
     const created = await product({ name: '10次洗车卡', uses: 10, priceFen: 29_900, validDays: 365 });
     expect(created.status).toBe(201);
-    expect((await api(srv.url, '/api/products', { token: srv.demoMerchantKey })).body.products).toEqual([created.body]);
+    // After the demo's own 10次洗车卡 (seed.ts).
+    expect((await api(srv.url, '/api/products', { token: srv.demoMerchantKey })).body.products).toEqual([expect.objectContaining({ name: '10次洗车卡', active: true }), created.body]);
 
     const sold = await sell(await mintQr(srv.url, token), created.body.id, 'receipt-1');
     expect(sold.status, JSON.stringify(sold.body)).toBe(200);
@@ -124,8 +125,9 @@ describe('counter sales', () => {
     const theirs = await product({ name: 'q', uses: 1, priceFen: 1 }, otherStore.body.id);
     const archived = await product({ name: 'r', uses: 1, priceFen: 1 });
     expect((await api(srv.url, `/api/admin/stores/2/products/${archived.body.id}/archive`, { token: srv.adminToken, body: {} })).body.active).toBe(false);
-    expect((await api(srv.url, '/api/admin/stores/2/products', { token: srv.adminToken })).body.products).toHaveLength(1);
-    expect((await api(srv.url, '/api/products', { token: srv.demoMerchantKey })).body.products).toEqual([]);
+    // The demo's product and the archived one; staff see only the demo's.
+    expect((await api(srv.url, '/api/admin/stores/2/products', { token: srv.adminToken })).body.products).toHaveLength(2);
+    expect((await api(srv.url, '/api/products', { token: srv.demoMerchantKey })).body.products.map((p: { id: number }) => p.id)).not.toContain(archived.body.id);
     const qr = await mintQr(srv.url, token);
     const cases: Array<[Promise<{ status: number; body: any }>, number, string, string?]> = [
       [sell(qr, 999_999), 404, 'PRODUCT_NOT_FOUND', 'productId'],
@@ -149,7 +151,7 @@ describe('counter sales', () => {
       const { status: got, body } = await pending;
       expect([got, body.error.code, body.error.field], JSON.stringify(body)).toEqual([status, code, field]);
     }
-    expect((await api(srv.url, '/api/admin/stores/2/products', { token: srv.adminToken })).body.products).toHaveLength(1);
+    expect((await api(srv.url, '/api/admin/stores/2/products', { token: srv.adminToken })).body.products).toHaveLength(2);
     expect(await card(token)).toMatchObject({ remaining: 10 });
     expect(await srv.storage.streams.head(17, 2)).toBe(0);
   });
@@ -229,9 +231,12 @@ describe('reversals', () => {
     const topUp = history.find((e) => e.kind === 'topup')!;
     const otherStore = await api(srv.url, '/api/admin/stores', { token: srv.adminToken, body: { name: 'Other' } });
     const otherKey = (await api(srv.url, '/api/admin/merchants', { token: srv.adminToken, body: { storeId: otherStore.body.id, name: 'C' } })).body.key;
+    // A second credential of the same store: staff reverse only what their own credential deducted.
+    const colleagueKey = (await api(srv.url, '/api/admin/merchants', { token: srv.adminToken, body: { storeId: 2, name: 'Colleague' } })).body.key;
 
     const cases: Array<[Promise<{ status: number; body: any }>, number, string]> = [
       [reverse(ledgerId, '误扣', undefined, otherKey), 422, 'NOT_REVERSIBLE'],
+      [reverse(ledgerId, '误扣', 'colleague-1', colleagueKey), 403, 'REVERSAL_NOT_ALLOWED'],
       [reverse(topUp.id, '误扣'), 422, 'NOT_REVERSIBLE'],
       [reverse(999_999, '误扣'), 422, 'NOT_REVERSIBLE'],
       [reverse(ledgerId, ''), 400, 'VALIDATION_FAILED'],
@@ -243,6 +248,7 @@ describe('reversals', () => {
     for (const [pending, status, code] of cases) {
       const { status: got, body } = await pending;
       expect([got, body.error.code], JSON.stringify(body)).toEqual([status, code]);
+      if (code === 'REVERSAL_NOT_ALLOWED') expect(body.error.result).toMatchObject({ name: 'REVERSAL_NOT_ALLOWED', code: 13, ok: false });
     }
     clock += 61_000;
     const late = await reverse(ledgerId, '误扣');

@@ -16,6 +16,9 @@ import { createTestDatabase, type TestDatabase } from '../../apps/server/src/sto
 export const TEST_ENGINE: 'sqlite' | 'postgres' = process.env.SCANPUSH_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 const TEST_REDIS_URL = process.env.SCANPUSH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** The demo owner's password (login `demo`, shop of store 2) on every test server but production ones. */
+export const DEMO_OWNER_PASSWORD = 'demo-owner-password';
+
 /**
  * What the nodes of one cluster share (test/helpers/nodes.ts): one PostgreSQL database, one Redis key
  * prefix, the secrets and the demo merchant key. The cluster owns the database; its nodes never drop it.
@@ -79,7 +82,7 @@ export async function startServer(
       LOG_LEVEL: 'silent',
       SHUTDOWN_GRACE_MS: '2000',
       // A known demo key, so a test that restarts on the same database can still scan (not in production).
-      ...(production ? {} : { DEMO_MERCHANT_KEY: shared?.demoMerchantKey ?? `spk_1_${randomBytes(18).toString('base64url')}` }),
+      ...(production ? {} : { DEMO_MERCHANT_KEY: shared?.demoMerchantKey ?? `spk_1_${randomBytes(18).toString('base64url')}`, DEMO_OWNER_PASSWORD }),
       ...engineEnv,
       ...opts.env,
     },

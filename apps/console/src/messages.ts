@@ -34,6 +34,7 @@ const RESULT_SENTENCES: Record<ResultName, string> = {
   ALREADY_REVERSED: '这次扣次已经撤销过，不能重复撤销。',
   REVERSAL_WINDOW_PASSED: '这次扣次已超过可撤销的时限。',
   NOT_REVERSIBLE: '只能撤销本店的扣次记录，充值和被拒绝的扫码不能撤销。',
+  REVERSAL_NOT_ALLOWED: '员工只能撤销自己扣的次，其他人的扣次请由店主在后台撤销。',
 };
 
 type ApiErrorName = (typeof API_ERROR_CODES)[number];
@@ -61,6 +62,9 @@ const API_SENTENCES: Record<ApiErrorName, string> = {
   INVITE_USED: '员工邀请码已被使用。',
   PRODUCT_NOT_FOUND: '本店没有这个卡种。',
   PRODUCT_ARCHIVED: '这个卡种已下架，不能再售出。',
+  LOGIN_FAILED: '账号或密码错误。',
+  LOGIN_TAKEN: '这个登录名已被使用。',
+  CSRF_FAILED: '页面已过期，请刷新后重试。',
 };
 
 /** Failures found in the browser before or instead of asking the server. */

@@ -68,6 +68,8 @@ async function remaining(): Promise<number> {
 
 describe('staff scan page: 售卡/充值 and 撤销', () => {
   it('sells the picked product to the scanned member, and says when the store sells nothing', async () => {
+    // The demo's own product (seed.ts) archived: the store sells nothing.
+    await api(srv.url, '/api/admin/stores/2/products/1/archive', { token: srv.adminToken, body: {} });
     const p = await openBound();
     p.querySelector('#mode-sell')!.dispatchEvent('tap');
     await until(() => p.data.productsNote, 'the empty product list');

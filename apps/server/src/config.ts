@@ -41,6 +41,8 @@ const schema = z.object({
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
   DEMO: bool.optional(),
+  // The demo owner's back-office password, for scripted demos and tests; random (and printed) otherwise.
+  DEMO_OWNER_PASSWORD: z.string().min(10).max(200).optional(),
   // The demo merchant is the first one the demo creates: id 1.
   DEMO_MERCHANT_KEY: z
     .string()
@@ -113,6 +115,7 @@ export interface Config {
   /** Seed the demo store, member and merchant key into an empty database. */
   demo: boolean;
   demoMerchantKey: string | undefined;
+  demoOwnerPassword: string | undefined;
   devLogin: boolean;
   /** Serve the browser console (apps/console) at `/`. Static files only: it holds no credential. */
   console: boolean;
@@ -209,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
   if (production && !v.QR_SECRET) problems.push('  QR_SECRET: required in production');
   if (production && v.DEV_LOGIN) problems.push('  DEV_LOGIN: the development login cannot be on in production');
   if (production && v.DEMO_MERCHANT_KEY) problems.push('  DEMO_MERCHANT_KEY: not allowed in production');
+  if (production && v.DEMO_OWNER_PASSWORD) problems.push('  DEMO_OWNER_PASSWORD: not allowed in production');
   if (!v.WECHAT_APPID !== !v.WECHAT_SECRET) problems.push('  WECHAT_APPID, WECHAT_SECRET: set both or neither');
   // Several nodes need a database they can share: SQLite belongs to one process (it refuses a second).
   if (v.REDIS_URL && !v.DATABASE_URL) problems.push('  REDIS_URL: needs DATABASE_URL (PostgreSQL); SQLite serves one process, which needs no broker');
@@ -236,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     publicOrigin: v.PUBLIC_ORIGIN,
     demo: v.DEMO ?? !production,
     demoMerchantKey: v.DEMO_MERCHANT_KEY,
+    demoOwnerPassword: v.DEMO_OWNER_PASSWORD,
     devLogin: v.DEV_LOGIN ?? !production,
     console: v.CONSOLE ?? !production,
     wechat: { appid: v.WECHAT_APPID, secret: v.WECHAT_SECRET, apiBase: v.WECHAT_API_BASE },

@@ -14,7 +14,7 @@ export function createLogger(level: string): Logger {
     {
       level,
       base: { service: 'scanpush' },
-      redact: { paths: ['token', 'key', 'authorization', '*.token', '*.key', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
+      redact: { paths: ['token', 'key', 'authorization', 'password', 'cookie', '*.token', '*.key', '*.authorization', '*.password', '*.cookie', 'headers.authorization', 'headers.cookie'], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     pino.destination({ dest: 1, sync: false }),

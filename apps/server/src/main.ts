@@ -25,7 +25,8 @@ async function main(): Promise<void> {
     // Printed once, to the console rather than the log stream: the key is a credential.
     process.stdout.write(
       `\nDemo data created: store 2 "Demo car wash", member 17 with 10 uses.\n` +
-        `Demo merchant key (shown only now, keep it): ${server.demo.merchantKey}\n\n`,
+        `Demo merchant key (shown only now, keep it): ${server.demo.merchantKey}\n` +
+        `Back office: ${server.url}/office/  login ${server.demo.ownerLogin}, password ${server.demo.ownerPassword} (shown only now)\n\n`,
     );
   }
   logger.info(

@@ -13,7 +13,7 @@ import { createMemoryBroker } from './push/broker-memory.js';
 import { createRedisBroker } from './push/broker-redis.js';
 import { LongPoll } from './push/long-poll.js';
 import { createPushServer } from './push/push-server.js';
-import { seedDemo } from './seed.js';
+import { seedDemo, type DemoCredentials } from './seed.js';
 import { openStorage } from './storage/open-storage.js';
 import type { Storage } from './storage/storage.js';
 import { createWechatClient, type WechatClient } from './wechat/client.js';
@@ -35,9 +35,11 @@ export interface Scanpush {
   metricsPort: number | undefined;
   storage: Storage;
   /** Set when this start seeded the demo into an empty database: its merchant key, shown once. */
-  demo: { merchantKey: string } | undefined;
+  demo: DemoCredentials | undefined;
   /** Member sockets open on this process. */
   openSockets(): number;
+  /** The routes the HTTP API registers (method, path pattern; middleware left out), for tests that cover every route. */
+  routes(): { method: string; path: string }[];
   /**
    * Graceful stop: refuses new connections, closes sockets with 1001, lets in-flight requests finish
    * (up to SHUTDOWN_GRACE_MS), then closes the broker and the storage. Idempotent.
@@ -56,7 +58,7 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
   const storage = parts.storage ?? (await openStorage(config, logger));
   const { appid, secret, apiBase } = config.wechat;
   const wechat = parts.wechat ?? (appid && secret ? createWechatClient({ appid, secret, apiBase }) : undefined);
-  const demo = config.demo ? await seedDemo(storage, now(), config.demoMerchantKey) : undefined;
+  const demo = config.demo ? await seedDemo(storage, now(), config.demoMerchantKey, config.demoOwnerPassword) : undefined;
 
   let openSockets = () => 0;
   const metrics = createMetrics({
@@ -153,6 +155,7 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
     storage,
     demo,
     openSockets,
+    routes: () => [...new Map(app.routes.filter((r) => r.method !== 'ALL').map((r) => [`${r.method} ${r.path}`, { method: r.method, path: r.path }])).values()],
     close: () =>
       (closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

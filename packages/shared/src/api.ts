@@ -29,6 +29,11 @@ export const API_ERROR_CODES = [
   // Counter sales: no such product at the staff's store (unknown or another store's), or archived.
   'PRODUCT_NOT_FOUND',
   'PRODUCT_ARCHIVED',
+  // The owners' back office: a refused sign-in (whatever the reason), a login already an owner's, a form
+  // post without the session's CSRF token.
+  'LOGIN_FAILED',
+  'LOGIN_TAKEN',
+  'CSRF_FAILED',
 ] as const;
 
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number] | Exclude<ResultName, SuccessName>;

@@ -36,6 +36,9 @@ export const ERROR_TEXT: Record<Exclude<ApiErrorCode, keyof typeof RESULT_CODES>
   INVITE_USED: '邀请码已使用，每个邀请码只能绑定一台手机',
   PRODUCT_NOT_FOUND: '本店没有这个卡种，请重新选择',
   PRODUCT_ARCHIVED: '该卡种已下架，请重新选择',
+  LOGIN_FAILED: '账号或密码错误',
+  LOGIN_TAKEN: '该登录名已被使用',
+  CSRF_FAILED: '页面已过期，请重新打开',
   NETWORK: '网络异常，请检查网络后重试',
 };
 

@@ -21,7 +21,7 @@ export async function createInvite(
   return { inviteId: id, code, expiresAt };
 }
 
-export type JoinOutcome = { ok: true; joined: StaffJoinResponse } | { ok: false; reason: 'unknown' | 'revoked' | 'used' | 'expired' };
+export type JoinOutcome = { ok: true; joined: StaffJoinResponse; inviteId: number } | { ok: false; reason: 'unknown' | 'revoked' | 'used' | 'expired' };
 
 /**
  * Redeems an invite code for a new staff credential of this device, named `deviceName`. The key is
@@ -31,8 +31,8 @@ export async function joinWithInvite(invites: InviteStore, code: string, deviceN
   const secret = newSecret();
   const redeemed = await invites.redeemInvite(hashSecret(code), deviceName, hashSecret(secret), now);
   if (!redeemed.ok) return redeemed;
-  const { merchantId, storeId, storeName } = redeemed;
-  return { ok: true, joined: { key: formatMerchantKey(merchantId, secret), merchantId, storeId, storeName } };
+  const { merchantId, storeId, storeName, inviteId } = redeemed;
+  return { ok: true, joined: { key: formatMerchantKey(merchantId, secret), merchantId, storeId, storeName }, inviteId };
 }
 
 /** An invite's state at `now`, as the admin API lists it. */

@@ -7,10 +7,9 @@ import { AppError, HTTP_STATUS } from '../errors.js';
 import { StorageUnavailableError } from '../storage/errors.js';
 import { clientAddress, trustedProxies } from './client-address.js';
 import type { AppDeps, AppEnv } from './context.js';
-import { adminProductRoutes } from './routes/admin-products.js';
-import { adminReportRoutes } from './routes/admin-reports.js';
+import { auditTrail } from './audit-trail.js';
 import { adminRoutes } from './routes/admin.js';
-import { adminStaffRoutes } from './routes/admin-staff.js';
+import { adminShopRoutes } from './routes/admin-shops.js';
 import { authRoutes } from './routes/auth.js';
 import { consoleRoutes } from './routes/console.js';
 import { counterRoutes } from './routes/counter.js';
@@ -18,8 +17,16 @@ import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/member.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { officeAccountRoutes } from './routes/office-account.js';
+import { officePageRoutes } from './routes/office-pages.js';
 import { scanRoutes } from './routes/scans.js';
 import { staffJoinRoutes } from './routes/staff-join.js';
+import { storeMemberRoutes } from './routes/store-members.js';
+import { storeProductRoutes } from './routes/store-products.js';
+import { storeReportRoutes } from './routes/store-reports.js';
+import { storeStaffRoutes } from './routes/store-staff.js';
+import { storeRoutes } from './routes/stores.js';
+import { storeScopes } from './store-access.js';
 
 /** The HTTP API. Every error, thrown anywhere below, leaves through `onError` in the one shape. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -44,15 +51,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   if (deps.config.metrics.onMainPort) app.route('/', metricsRoutes(metrics, deps.config.metrics.token));
   app.route('/', authRoutes(deps));
   app.route('/', memberRoutes(deps));
+  app.route('/', storeRoutes(deps));
   app.route('/', scanRoutes(deps));
-  app.route('/', counterRoutes(deps));
+  const audit = auditTrail(deps);
+  app.route('/', counterRoutes(deps, audit));
   app.route('/', notificationRoutes(deps, deps.longPoll));
-  app.route('/', adminRoutes(deps));
-  app.route('/', adminProductRoutes(deps));
-  app.route('/', adminReportRoutes(deps));
-  app.route('/', adminStaffRoutes(deps));
-  app.route('/', staffJoinRoutes(deps));
+  app.route('/', adminRoutes(deps, audit));
+  app.route('/', adminShopRoutes(deps, audit));
+  app.route('/', officeAccountRoutes(deps, audit));
+  // The store routes, once for the operator (every store) and once for owners (their shop's stores).
+  for (const scope of storeScopes(deps)) {
+    app.route('/', storeProductRoutes(deps, scope, audit));
+    app.route('/', storeStaffRoutes(deps, scope, audit));
+    app.route('/', storeMemberRoutes(deps, scope, audit));
+    app.route('/', storeReportRoutes(deps, scope));
+  }
+  app.route('/', staffJoinRoutes(deps, audit));
   app.route('/', consoleRoutes(deps));
+  app.route('/', officePageRoutes(deps));
 
   return answerErrorsInOneShape(app, logger);
 }

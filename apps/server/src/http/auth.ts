@@ -28,15 +28,17 @@ export const requireMerchant = (deps: Pick<AppDeps, 'storage'>) =>
       throw new AppError('UNAUTHORIZED', 'Unknown or revoked merchant key');
     }
     c.set('merchant', { id: merchant.id, storeId: merchant.storeId });
+    c.set('actor', { kind: 'staff', merchantId: merchant.id });
     await next();
   });
 
 /** The operator's ADMIN_TOKEN; with none configured the admin API does not exist. */
-export const requireAdmin = (deps: AppDeps) =>
+export const requireAdmin = (deps: Pick<AppDeps, 'config'>) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const expected = deps.config.adminToken;
     if (!expected) throw new AppError('NOT_FOUND', 'The admin API is off: set ADMIN_TOKEN to enable it');
     if (!tokenMatches(c.req.header('authorization'), expected)) throw new AppError('UNAUTHORIZED', 'Admin token required');
+    c.set('actor', { kind: 'operator' });
     await next();
   });
 

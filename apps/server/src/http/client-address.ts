@@ -94,3 +94,12 @@ function unmapped(address: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return m?.[1] ?? address;
 }
+
+/**
+ * Whether the browser reached us over TLS: a trusted proxy says so (X-Forwarded-Proto: https, as
+ * deploy/nginx sets it). Node itself serves plain HTTP only.
+ */
+export function cameOverTls(c: Context, trusted: TrustedProxies): boolean {
+  const peer = peerAddress(c);
+  return peer !== undefined && trusted(unmapped(peer)) && c.req.header('x-forwarded-proto')?.trim().toLowerCase() === 'https';
+}

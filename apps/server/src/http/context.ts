@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Broker } from '../push/broker.js';
 import type { LongPoll } from '../push/long-poll.js';
+import type { AuditActor } from '../storage/office.js';
 import type { Storage } from '../storage/storage.js';
 import type { WechatClient } from '../wechat/client.js';
 
@@ -31,5 +32,22 @@ export interface AppEnv {
     requestId: string;
     member: { memberId: number; sessionId: number; tokenHash: string };
     merchant: { id: number; storeId: number };
+    /** A signed-in owner (back office): set by requireOwner. */
+    owner: SignedInOwner;
+    /** Who is acting, for the audit log: set by whichever guard let the request in. */
+    actor: AuditActor;
+    /** The store a store-scoped route acts on, checked against the actor (http/store-access.ts). */
+    store: { id: number; shopId: number | null };
   };
+}
+
+export interface SignedInOwner {
+  ownerId: number;
+  shopId: number;
+  sessionId: number;
+  name: string;
+  login: string;
+  /** Sent back as X-CSRF-Token on every form post (see http/office-session.ts). */
+  csrfToken: string;
+  sessionExpiresAt: number;
 }

@@ -3,27 +3,37 @@ import { z } from 'zod';
 import { formatMerchantKey } from '@scanpush/shared';
 import { hashSecret, newSecret } from '../../core/credentials.js';
 import { AppError } from '../../errors.js';
+import type { AuditTrail } from '../audit-trail.js';
 import { requireAdmin } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { check, id, idParam, readJson } from '../validation.js';
+import { revokeInvite } from './store-staff.js';
 
 const name = z.string().trim().min(1).max(100);
-const newStore = z.object({ name });
+const newStore = z.object({ name, shopId: id.optional() });
 const newMember = z.object({ name: name.optional() });
 const topUp = z.object({ memberId: id, storeId: id, uses: z.number().int().min(1).max(10_000) });
 const newMerchant = z.object({ storeId: id, name });
 const idPath = z.object({ id: idParam });
 
-/** The operator's API: stores, members, cards, merchant keys, session revocation. */
-export function adminRoutes(deps: AppDeps) {
+/**
+ * The operator's API: stores, members, cards, merchant keys, session revocation. A store's own routes
+ * (products, staff, members, reports, audit) are the store routes under /api/admin/stores/:storeId
+ * (http/store-access.ts); shops and owners are in admin-shops.ts.
+ */
+export function adminRoutes(deps: AppDeps, audit: AuditTrail) {
   const { now } = deps;
-  const { accounts, cards } = deps.storage;
+  const { accounts, cards, office } = deps.storage;
   // On each route rather than `use`: a wrong method is answered 405 before the token is asked.
   const admin = requireAdmin(deps);
   return new Hono<AppEnv>()
     .post('/api/admin/stores', admin, async (c) => {
       const body = await readJson(c, newStore);
-      return c.json(await accounts.createStore(body.name, now()), 201);
+      if (body.shopId !== undefined && !(await office.getShop(body.shopId))) throw new AppError('NOT_FOUND', `No shop ${body.shopId}`, { field: 'shopId' });
+      const store = await accounts.createStore(body.name, now());
+      if (body.shopId !== undefined) await office.setStoreShop(store.id, body.shopId);
+      await audit(c, { action: 'store.create', subject: `store:${store.id}`, storeId: store.id, shopId: body.shopId ?? null, detail: { name: store.name } });
+      return c.json(store, 201);
     })
     .post('/api/admin/members', admin, async (c) => {
       const body = await readJson(c, newMember);
@@ -46,8 +56,16 @@ export function adminRoutes(deps: AppDeps) {
     .post('/api/admin/merchants/:id/revoke', admin, async (c) => {
       // Staff gone or a device lost: the key stops working at once, its past scans stay in the ledger.
       const { id: merchantId } = check(idPath, c.req.param());
-      if (!(await accounts.revokeMerchant(merchantId, now()))) throw new AppError('NOT_FOUND', `No merchant ${merchantId}`);
+      const merchant = await accounts.getMerchant(merchantId);
+      if (!merchant || !(await accounts.revokeMerchant(merchantId, now()))) throw new AppError('NOT_FOUND', `No merchant ${merchantId}`);
+      await audit(c, { action: 'staff.revoke', subject: `merchant:${merchantId}`, storeId: merchant.storeId });
       return c.json({ id: merchantId, revoked: true });
+    })
+    .delete('/api/admin/invites/:id', admin, async (c) => {
+      const { id: inviteId } = check(idPath, c.req.param());
+      const invite = await revokeInvite(deps, inviteId);
+      await audit(c, { action: 'invite.revoke', subject: `invite:${inviteId}`, storeId: invite.storeId });
+      return c.json(invite);
     })
     .post('/api/admin/members/:id/revoke-sessions', admin, async (c) => {
       const { id: memberId } = check(idPath, c.req.param());

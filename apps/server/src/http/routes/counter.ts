@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { processReversal, processSale, type CounterDeps, type CounterOutcome } from '../../core/counter.js';
 import { AppError } from '../../errors.js';
 import { wallClockMs } from '../../push/broker.js';
+import type { AuditTrail } from '../audit-trail.js';
 import { requireMerchant } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { check, id, readJson } from '../validation.js';
@@ -22,7 +23,7 @@ const PRODUCT_MESSAGES = {
  * The counter, for staff (a merchant credential, own store only): the store's products, sales and
  * reversals. Sales and reversals take an Idempotency-Key as scans do.
  */
-export function counterRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'config' | 'metrics'>) {
+export function counterRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'config' | 'metrics'>, audit: AuditTrail) {
   const counter: CounterDeps = {
     cards: deps.storage.cards,
     signer: deps.signer,
@@ -45,14 +46,23 @@ export function counterRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker
       const body = await readJson(c, saleRequest);
       const outcome = await processSale(counter, { qr: body.qr, productId: body.productId, staff: c.get('merchant'), idempotencyKey: key ?? null });
       count('sale', outcome);
-      return c.json(answer(outcome));
+      if (outcome.kind === 'done' && !outcome.replayed) {
+        const { memberId, remaining } = outcome.result;
+        await audit(c, { action: 'sale', subject: `member:${memberId}`, detail: { productId: body.productId, remaining } });
+      }
+      return c.json(counterAnswer(outcome));
     })
     .post('/api/reversals', staff, async (c) => {
       const key = check(idempotencyKey, c.req.header('idempotency-key'));
       const body = await readJson(c, reversalRequest);
-      const outcome = await processReversal(counter, { ledgerId: body.ledgerId, reason: body.reason, staff: c.get('merchant'), idempotencyKey: key ?? null });
+      const { id: merchantId, storeId } = c.get('merchant');
+      const outcome = await processReversal(counter, { ledgerId: body.ledgerId, reason: body.reason, by: { merchantId, storeId }, idempotencyKey: key ?? null });
       count('reversal', outcome);
-      return c.json(answer(outcome));
+      if (outcome.kind === 'done' && !outcome.replayed) {
+        const { memberId, remaining } = outcome.result;
+        await audit(c, { action: 'reversal', subject: `ledger:${body.ledgerId}`, detail: { reason: body.reason, memberId, remaining } });
+      }
+      return c.json(counterAnswer(outcome));
     });
 }
 
@@ -60,7 +70,7 @@ export function counterRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker
  * The wire form, as for scans: success is `200 {result, replayed}`; every refusal is the one error shape
  * with the status HTTP_STATUS gives its code, carrying `result` where the refusal is in the result catalog.
  */
-function answer(outcome: CounterOutcome<string>): ScanResponse {
+export function counterAnswer(outcome: CounterOutcome<string>): ScanResponse {
   switch (outcome.kind) {
     case 'done':
       return { result: outcome.result, replayed: outcome.replayed };

@@ -5,6 +5,7 @@ import { joinWithInvite, type JoinOutcome } from '../../core/invites.js';
 import { RefusalBuckets } from '../../core/refusal-buckets.js';
 import { AppError } from '../../errors.js';
 import { clientAddress, trustedProxies } from '../client-address.js';
+import type { AuditTrail } from '../audit-trail.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { readJson } from '../validation.js';
 
@@ -21,7 +22,7 @@ export const JOIN_REFUSALS = { perMinute: 10, burst: 10 } as const;
  * credential is asked: the invite code is one. Refusals are the one error shape (INVITE_INVALID,
  * INVITE_EXPIRED, INVITE_USED) and are limited per client address.
  */
-export function staffJoinRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'config'>) {
+export function staffJoinRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'config'>, audit: AuditTrail) {
   const refusals = new RefusalBuckets(JOIN_REFUSALS.perMinute, JOIN_REFUSALS.burst);
   const trusted = trustedProxies(deps.config.trustProxy);
   return new Hono<AppEnv>().post('/api/staff/join', async (c) => {
@@ -41,6 +42,10 @@ export function staffJoinRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'config'
       throw refusal(outcome.reason);
     }
     const answer: StaffJoinResponse = outcome.joined;
+    // The new credential is the actor: the log reads "iPhone 15 Pro joined", from that device.
+    c.set('merchant', { id: answer.merchantId, storeId: answer.storeId });
+    c.set('actor', { kind: 'staff', merchantId: answer.merchantId });
+    await audit(c, { action: 'staff.join', subject: `merchant:${answer.merchantId}`, detail: { inviteId: outcome.inviteId } });
     return c.json(answer, 201);
   });
 }

@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import { requireAdmin } from '../auth.js';
+import type { AuditTrail } from '../audit-trail.js';
 import type { AppDeps, AppEnv } from '../context.js';
+import type { StoreScope } from '../store-access.js';
 import { check, idParam, readJson } from '../validation.js';
 
 const newProduct = z.object({
@@ -11,35 +12,29 @@ const newProduct = z.object({
   priceFen: z.number().int().min(0).max(10_000_000),
   validDays: z.number().int().min(1).max(3650).nullable().optional(),
 });
-const storePath = z.object({ storeId: idParam });
 const productPath = z.object({ storeId: idParam, id: idParam });
 
 /**
- * The operator's products of a store (until owners manage their own): create, list (archived ones
+ * A store's card products, for whoever manages the store (see StoreScope): create, list (archived ones
  * too, marked), archive. Products are never deleted: ledger rows name them.
  */
-export function adminProductRoutes(deps: AppDeps) {
-  const admin = requireAdmin(deps);
-  const { accounts, products } = deps.storage;
-  const store = async (storeId: number) => {
-    if (!(await accounts.getStore(storeId))) throw new AppError('NOT_FOUND', `No store ${storeId}`, { field: 'storeId' });
-  };
+export function storeProductRoutes(deps: Pick<AppDeps, 'storage' | 'now'>, scope: StoreScope, audit: AuditTrail) {
+  const { products } = deps.storage;
+  const { prefix, guard } = scope;
   return new Hono<AppEnv>()
-    .post('/api/admin/stores/:storeId/products', admin, async (c) => {
-      const { storeId } = check(storePath, c.req.param());
+    .post(`${prefix}/products`, guard, async (c) => {
       const body = await readJson(c, newProduct);
-      await store(storeId);
-      return c.json(await products.create(storeId, { ...body, validDays: body.validDays ?? null }, deps.now()), 201);
+      const product = await products.create(c.get('store').id, { ...body, validDays: body.validDays ?? null }, deps.now());
+      await audit(c, { action: 'product.create', subject: `product:${product.id}`, detail: { name: product.name, uses: product.uses, priceFen: product.priceFen, validDays: product.validDays } });
+      return c.json(product, 201);
     })
-    .get('/api/admin/stores/:storeId/products', admin, async (c) => {
-      const { storeId } = check(storePath, c.req.param());
-      await store(storeId);
-      return c.json({ products: await products.list(storeId, true) });
-    })
-    .post('/api/admin/stores/:storeId/products/:id/archive', admin, async (c) => {
-      const { storeId, id } = check(productPath, c.req.param());
+    .get(`${prefix}/products`, guard, async (c) => c.json({ products: await products.list(c.get('store').id, true) }))
+    .post(`${prefix}/products/:id/archive`, guard, async (c) => {
+      const { id } = check(productPath, c.req.param());
+      const storeId = c.get('store').id;
       const archived = await products.archive(storeId, id);
       if (!archived) throw new AppError('PRODUCT_NOT_FOUND', `Store ${storeId} has no product ${id}`);
+      await audit(c, { action: 'product.archive', subject: `product:${id}`, detail: { name: archived.name } });
       return c.json(archived);
     });
 }

@@ -1,38 +1,32 @@
 import { staffJoinUrl, type StaffInviteResponse } from '@scanpush/shared';
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { INVITE_MINUTES, createInvite, inviteState } from '../../core/invites.js';
 import { AppError } from '../../errors.js';
 import type { Invite, StaffCredential } from '../../storage/invites.js';
-import { requireAdmin } from '../auth.js';
+import type { AuditTrail } from '../audit-trail.js';
 import type { AppDeps, AppEnv } from '../context.js';
+import type { StoreScope } from '../store-access.js';
 import { check, idParam, readJson } from '../validation.js';
 
 const newInvite = z.object({
   name: z.string().trim().min(1).max(100).optional(),
   validMinutes: z.number().int().min(INVITE_MINUTES.min).max(INVITE_MINUTES.max).default(INVITE_MINUTES.default),
 });
-const storePath = z.object({ storeId: idParam });
-const idPath = z.object({ id: idParam });
+const itemPath = z.object({ storeId: idParam, id: idParam });
 
 /**
- * The operator's staff API: one-time invites to a store (created, listed, revoked) and the store's staff
- * credentials. The owner's back office will call the same core (core/invites.ts).
+ * A store's staff, for whoever manages the store (see StoreScope): one-time invites (created, listed,
+ * revoked) and the staff credentials (one per device, invited or made with a key), listed and revoked.
  */
-export function adminStaffRoutes(deps: AppDeps) {
+export function storeStaffRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'config'>, scope: StoreScope, audit: AuditTrail) {
   const { now } = deps;
   const { accounts, invites } = deps.storage;
-  const admin = requireAdmin(deps);
-
-  async function storeOf(c: Context<AppEnv>): Promise<number> {
-    const { storeId } = check(storePath, c.req.param());
-    if (!(await accounts.getStore(storeId))) throw new AppError('NOT_FOUND', `No store ${storeId}`, { field: 'storeId' });
-    return storeId;
-  }
+  const { prefix, guard } = scope;
 
   return new Hono<AppEnv>()
-    .post('/api/admin/stores/:storeId/invites', admin, async (c) => {
-      const storeId = await storeOf(c);
+    .post(`${prefix}/invites`, guard, async (c) => {
+      const storeId = c.get('store').id;
       const body = await readJson(c, newInvite);
       const invite = await createInvite(invites, { storeId, name: body.name ?? null, validMinutes: body.validMinutes }, now());
       // The QR's origin is the one the phones know the server by (see Config.publicOrigin).
@@ -43,26 +37,46 @@ export function adminStaffRoutes(deps: AppDeps) {
         url: staffJoinUrl(origin, invite.code),
         expiresAt: new Date(invite.expiresAt).toISOString(),
       };
+      await audit(c, { action: 'invite.create', subject: `invite:${invite.inviteId}`, detail: { name: body.name ?? null, validMinutes: body.validMinutes } });
       return c.json(answer, 201);
     })
-    .get('/api/admin/stores/:storeId/invites', admin, async (c) => {
-      const storeId = await storeOf(c);
+    .get(`${prefix}/invites`, guard, async (c) => {
       const at = now();
-      return c.json({ invites: (await invites.listInvites(storeId)).map((invite) => inviteView(invite, at)) });
+      return c.json({ invites: (await invites.listInvites(c.get('store').id)).map((invite) => inviteView(invite, at)) });
     })
-    .delete('/api/admin/invites/:id', admin, async (c) => {
-      const { id } = check(idPath, c.req.param());
-      const invite = await invites.revokeInvite(id, now());
-      if (!invite) throw new AppError('NOT_FOUND', `No invite ${id}`);
-      if (invite.redeemedAt !== null) {
-        throw new AppError('INVITE_USED', `Invite ${id} was already redeemed: revoke its staff credential (merchant ${invite.merchantId}) instead`);
-      }
-      return c.json(inviteView(invite, now()));
+    .delete(`${prefix}/invites/:id`, guard, async (c) => {
+      const { id } = check(itemPath, c.req.param());
+      const invite = await revokeInvite(deps, id, c.get('store').id);
+      await audit(c, { action: 'invite.revoke', subject: `invite:${id}` });
+      return c.json(invite);
     })
-    .get('/api/admin/stores/:storeId/merchants', admin, async (c) => {
-      const storeId = await storeOf(c);
-      return c.json({ merchants: (await invites.listStaff(storeId)).map(staffView) });
+    .get(`${prefix}/merchants`, guard, async (c) => c.json({ merchants: (await invites.listStaff(c.get('store').id)).map(staffView) }))
+    .post(`${prefix}/merchants/:id/revoke`, guard, async (c) => {
+      // Staff gone or a device lost: the key stops working at once, its past scans stay in the ledger.
+      const { id } = check(itemPath, c.req.param());
+      const storeId = c.get('store').id;
+      const merchant = await accounts.getMerchant(id);
+      if (!merchant || merchant.storeId !== storeId) throw new AppError('NOT_FOUND', `Store ${storeId} has no staff credential ${id}`);
+      await accounts.revokeMerchant(id, now());
+      await audit(c, { action: 'staff.revoke', subject: `merchant:${id}` });
+      return c.json({ id, revoked: true });
     });
+}
+
+/**
+ * Revokes an invite not yet redeemed; with `storeId`, only one of that store (another store's answers as
+ * none). A redeemed invite is refused: its staff credential is what to revoke.
+ */
+export async function revokeInvite(deps: Pick<AppDeps, 'storage' | 'now'>, id: number, storeId?: number) {
+  const { invites } = deps.storage;
+  const existing = await invites.getInvite(id);
+  if (!existing || (storeId !== undefined && existing.storeId !== storeId)) throw new AppError('NOT_FOUND', `No invite ${id}`);
+  const invite = await invites.revokeInvite(id, deps.now());
+  if (!invite) throw new AppError('NOT_FOUND', `No invite ${id}`);
+  if (invite.redeemedAt !== null) {
+    throw new AppError('INVITE_USED', `Invite ${id} was already redeemed: revoke its staff credential (merchant ${invite.merchantId}) instead`);
+  }
+  return inviteView(invite, deps.now());
 }
 
 function iso(ms: number | null): string | null {
