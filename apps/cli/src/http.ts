@@ -57,11 +57,15 @@ export class ApiClient {
     return this.request<T>('POST', path, body, options);
   }
 
+  put<T>(path: string, body: unknown, options: PostOptions = {}): Promise<T> {
+    return this.request<T>('PUT', path, body, options);
+  }
+
   get<T>(path: string, options: PostOptions = {}): Promise<T> {
     return this.request<T>('GET', path, undefined, options);
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, options: PostOptions): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, options: PostOptions): Promise<T> {
     const url = this.url(path);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (body !== undefined) headers['content-type'] = 'application/json';

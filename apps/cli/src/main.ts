@@ -7,8 +7,10 @@ import { reportCommand } from './commands/report.js';
 import { reverseCommand } from './commands/reverse.js';
 import { scanCommand } from './commands/scan.js';
 import { sellCommand } from './commands/sell.js';
+import { shopCommand } from './commands/shop.js';
 import { staffCommand } from './commands/staff.js';
 import { staffQrCommand } from './commands/staff-qr.js';
+import { storeCodeCommand } from './commands/store-code.js';
 import { CliError, EXIT } from './errors.js';
 import { serverOption } from './options.js';
 
@@ -23,7 +25,7 @@ function program(): Command {
     });
   const configure = (command: Command) => command.exitOverride().configureOutput(root.configureOutput());
   // `staff-qr` is the first name of `staff qr`, kept for scripts that use it.
-  for (const command of [qrCommand(), scanCommand(), productsCommand(), sellCommand(), reverseCommand(), reportCommand(), staffCommand(configure), staffQrCommand(), listenCommand(), backupCommand()]) {
+  for (const command of [qrCommand(), scanCommand(), productsCommand(), sellCommand(), reverseCommand(), reportCommand(), staffCommand(configure), shopCommand(configure), staffQrCommand(), storeCodeCommand(), listenCommand(), backupCommand()]) {
     root.addCommand(configure(command));
   }
   return root;
