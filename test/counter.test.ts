@@ -157,6 +157,25 @@ describe('counter sales', () => {
   });
 });
 
+describe('refusals at the counter', () => {
+  it('cost the merchant key as refused scans do: past the burst its sales, reversals and scans answer 429 until a token is back', async () => {
+    await start({ MERCHANT_REFUSAL_BURST: '3', MERCHANT_REFUSALS_PER_MINUTE: '6' });
+    const token = await devLogin(srv.url);
+    // Three refusals of three kinds: a forged QR, an unknown product, a ledger row that is no deduction.
+    expect((await sell('SP' + 'A'.repeat(60), 1)).body.error.code).toBe('QR_INVALID');
+    expect((await sell(await mintQr(srv.url, token), 999)).body.error.code).toBe('PRODUCT_NOT_FOUND');
+    expect((await reverse(999_999, '扫错了')).body.error.code).toBe('NOT_REVERSIBLE');
+    for (const res of [await sell(await mintQr(srv.url, token), 1), await reverse(1, '扫错了'), await scan(srv.url, srv.demoMerchantKey, await mintQr(srv.url, token))]) {
+      expect(res.status).toBe(429);
+      expect(res.body.error.code).toBe('RATE_LIMITED');
+    }
+    expect(await card(token)).toMatchObject({ remaining: 10 });
+    // One token a 10 s at 6 a minute: the demo product sells again.
+    clock += 10_000;
+    expect((await sell(await mintQr(srv.url, token), 1)).status).toBe(200);
+  });
+});
+
 describe('card expiry', () => {
   it('refuses a deduction of an expired card with 9_会员卡已过期, pushed, and a sale revives it', async () => {
     await start();
@@ -261,7 +280,8 @@ describe('reversals', () => {
 
 describe('the ledger under a concurrent mix', () => {
   it('keeps remaining = top-ups − deductions + reversals through 200 scans, sales and reversals at once; a double reversal ends with one', async () => {
-    await start();
+    // 56 reversals are refused on purpose here: the key's refusal budget is not what this is about.
+    await start({ MERCHANT_REFUSAL_BURST: '1000' });
     const token = await devLogin(srv.url);
     const p = await product({ name: '2次卡', uses: 2, priceFen: 100, validDays: 30 });
     const deductions: number[] = [];

@@ -8,7 +8,8 @@ import type { AuditTrail } from '../audit-trail.js';
 import { requireMerchant } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { check, id, readJson } from '../validation.js';
-import { idempotencyKey } from './scans.js';
+import type { MerchantRefusals } from '../../core/merchant-refusals.js';
+import { checkMerchantRefusals, idempotencyKey, merchantRefusals } from './scans.js';
 
 const saleRequest = z.object({ qr: z.string().min(1).max(512), productId: id });
 // Ledger ids grow with traffic (bigint in PostgreSQL), so they are bounded by what JSON carries exactly.
@@ -23,7 +24,11 @@ const PRODUCT_MESSAGES = {
  * The counter, for staff (a merchant credential, own store only): the store's products, sales and
  * reversals. Sales and reversals take an Idempotency-Key as scans do.
  */
-export function counterRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'config' | 'metrics'>, audit: AuditTrail) {
+export function counterRoutes(
+  deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'config' | 'metrics'>,
+  audit: AuditTrail,
+  refusals: MerchantRefusals = merchantRefusals(deps.config),
+) {
   const counter: CounterDeps = {
     cards: deps.storage.cards,
     signer: deps.signer,
@@ -34,8 +39,11 @@ export function counterRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker
   };
   const staff = requireMerchant(deps);
   // A retry's answer was counted the first time; a key reused for another request decided nothing.
-  const count = (action: 'sale' | 'reversal', outcome: CounterOutcome<string>) => {
+  // A refusal costs the merchant key as a refused scan does: forged QR codes or ledger ids sent through
+  // the counter meet the same limit as through the scanner.
+  const count = (action: 'sale' | 'reversal', merchantId: number, outcome: CounterOutcome<string>) => {
     if (outcome.kind === 'idempotency-mismatch' || (outcome.kind === 'done' && outcome.replayed)) return;
+    if (outcome.kind !== 'done') refusals.refused(merchantId, deps.now());
     const result = outcome.kind === 'refused' ? outcome.reason : (resultName(outcome.result.code) ?? String(outcome.result.code));
     deps.metrics.counterResults.inc({ action, result });
   };
@@ -44,8 +52,10 @@ export function counterRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker
     .post('/api/sales', staff, async (c) => {
       const key = check(idempotencyKey, c.req.header('idempotency-key'));
       const body = await readJson(c, saleRequest);
-      const outcome = await processSale(counter, { qr: body.qr, productId: body.productId, staff: c.get('merchant'), idempotencyKey: key ?? null });
-      count('sale', outcome);
+      const staff = c.get('merchant');
+      checkMerchantRefusals(refusals, staff.id, deps.now());
+      const outcome = await processSale(counter, { qr: body.qr, productId: body.productId, staff, idempotencyKey: key ?? null });
+      count('sale', staff.id, outcome);
       if (outcome.kind === 'done' && !outcome.replayed) {
         const { memberId, remaining } = outcome.result;
         await audit(c, { action: 'sale', subject: `member:${memberId}`, detail: { productId: body.productId, remaining } });
@@ -56,8 +66,9 @@ export function counterRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker
       const key = check(idempotencyKey, c.req.header('idempotency-key'));
       const body = await readJson(c, reversalRequest);
       const { id: merchantId, storeId } = c.get('merchant');
+      checkMerchantRefusals(refusals, merchantId, deps.now());
       const outcome = await processReversal(counter, { ledgerId: body.ledgerId, reason: body.reason, by: { merchantId, storeId }, idempotencyKey: key ?? null });
-      count('reversal', outcome);
+      count('reversal', merchantId, outcome);
       if (outcome.kind === 'done' && !outcome.replayed) {
         const { memberId, remaining } = outcome.result;
         await audit(c, { action: 'reversal', subject: `ledger:${body.ledgerId}`, detail: { reason: body.reason, memberId, remaining } });

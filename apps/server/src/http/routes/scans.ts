@@ -17,9 +17,24 @@ export const idempotencyKey = z
   .optional();
 const scanRequest = z.object({ qr: z.string().min(1).max(512) });
 
-export function scanRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'metrics'> & { config: Pick<Config, 'merchantRefusals'> }) {
-  const { perMinute, burst } = deps.config.merchantRefusals;
-  const refusals = new MerchantRefusals(perMinute, burst);
+/** One budget of refusals per merchant key, shared by its scans, sales and reversals (see MerchantRefusals). */
+export function merchantRefusals(config: Pick<Config, 'merchantRefusals'>): MerchantRefusals {
+  return new MerchantRefusals(config.merchantRefusals.perMinute, config.merchantRefusals.burst);
+}
+
+/** Answers 429 while the merchant key has caused too many refusals; counted per scan, sale or reversal. */
+export function checkMerchantRefusals(refusals: MerchantRefusals, merchantId: number, now: number, onLimited?: () => void): void {
+  const waitMs = refusals.waitMs(merchantId, now);
+  if (waitMs <= 0) return;
+  onLimited?.();
+  const seconds = Math.ceil(waitMs / 1000);
+  throw new AppError('RATE_LIMITED', `Too many refused requests from this merchant key: try again in ${seconds} s`, {}, { 'Retry-After': String(seconds) });
+}
+
+export function scanRoutes(
+  deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'metrics'> & { config: Pick<Config, 'merchantRefusals'> },
+  refusals = merchantRefusals(deps.config),
+) {
   const scanDeps: ScanDeps = {
     cards: deps.storage.cards,
     signer: deps.signer,
@@ -33,12 +48,7 @@ export function scanRoutes(deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' |
     const key = check(idempotencyKey, c.req.header('idempotency-key'));
     const body = await readJson(c, scanRequest);
     const merchant = c.get('merchant');
-    const waitMs = refusals.waitMs(merchant.id, deps.now());
-    if (waitMs > 0) {
-      deps.metrics.scansLimited.inc();
-      const seconds = Math.ceil(waitMs / 1000);
-      throw new AppError('RATE_LIMITED', `Too many refused scans from this merchant key: scan again in ${seconds} s`, {}, { 'Retry-After': String(seconds) });
-    }
+    checkMerchantRefusals(refusals, merchant.id, deps.now(), () => deps.metrics.scansLimited.inc());
     const outcome = await processScan(scanDeps, { qr: body.qr, merchant, idempotencyKey: key ?? null });
     // A retry's answer was counted the first time.
     if (isRefusal(outcome) && !(outcome.kind === 'result' && outcome.replayed)) refusals.refused(merchant.id, deps.now());
