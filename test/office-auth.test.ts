@@ -49,6 +49,7 @@ describe('back-office sign-in', () => {
       owner: { id: o.ownerId, name: `店主${address}`, login: o.login, shopId: o.shopId, shopName: `Shop ${address}` },
       csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       expiresAt: new Date(clock + 7 * 24 * 3600_000).toISOString(),
+      timeZone: 'Asia/Shanghai',
     });
     const cookie = res.session!.setCookie;
     expect(cookie).toMatch(/^sp_office=[A-Za-z0-9_-]{43};/);
@@ -59,7 +60,7 @@ describe('back-office sign-in', () => {
     expect(cookie).not.toMatch(/; Secure/);
 
     const me = await office(srv.url, res.session, '/api/office/me');
-    expect(me.body).toEqual({ owner: res.body.owner, csrfToken: res.body.csrfToken, session: { id: expect.any(Number), expiresAt: res.body.expiresAt } });
+    expect(me.body).toEqual({ owner: res.body.owner, csrfToken: res.body.csrfToken, session: { id: expect.any(Number), expiresAt: res.body.expiresAt }, timeZone: 'Asia/Shanghai' });
     const stores = await office(srv.url, res.session, '/api/office/stores');
     expect(stores.body.stores).toEqual([{ id: o.storeId, name: `门店${address}`, createdAt: expect.any(String), entryUrl: `${srv.url}/m/store/${o.storeId}` }]);
 

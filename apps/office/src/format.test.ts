@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, dateTime, day, deviceName, parseYuan, yuan } from './format.js';
+import { addDays, dateTime, day, deviceName, parseYuan, useTimeZone, yuan } from './format.js';
 
 describe('money', () => {
   it.each([
@@ -55,5 +55,20 @@ describe('device names', () => {
     [null, '未知设备'],
   ])('names %s as %s', (agent, name) => {
     expect(deviceName(agent)).toBe(name);
+  });
+});
+
+describe('the shop time zone', () => {
+  it('shows times in the zone the server names, and keeps the last good one for an unknown zone', () => {
+    const at = '2026-03-29T00:30:00Z';
+    try {
+      expect(dateTime(at)).toBe('2026-03-29 08:30');
+      useTimeZone('Europe/Berlin');
+      expect(dateTime(at)).toBe('2026-03-29 01:30');
+      useTimeZone('Not/AZone');
+      expect(dateTime(at)).toBe('2026-03-29 01:30');
+    } finally {
+      useTimeZone('Asia/Shanghai');
+    }
   });
 });

@@ -1,17 +1,31 @@
-// Owners read times in the shop's time: every date on the page is Asia/Shanghai, whatever the phone's
-// own zone, so the day a report row names and the times in the ledger agree with each other.
-export const SHOP_TIME_ZONE = 'Asia/Shanghai';
+// Owners read times in the shop's time: every date on the page is in the zone the server counts report
+// days in (REPORT_TIME_ZONE, told at sign-in), whatever the phone's own zone, so the day a report row
+// names and the times in the ledger agree with each other.
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
-const PARTS = new Intl.DateTimeFormat('en-CA', {
-  timeZone: SHOP_TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  });
+}
+
+let PARTS = formatter(DEFAULT_TIME_ZONE);
+
+/** Shows every time from now on in `timeZone`; one the browser does not know leaves the zone as it was. */
+export function useTimeZone(timeZone: string): void {
+  try {
+    PARTS = formatter(timeZone);
+  } catch {
+    // A RangeError for an unknown zone: keep showing the one we had.
+  }
+}
 
 function parts(date: Date): Record<string, string> {
   const out: Record<string, string> = {};

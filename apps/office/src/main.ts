@@ -19,7 +19,7 @@ async function boot(): Promise<void> {
   status.textContent = '加载中…';
   try {
     const me = await api<Me>('/api/office/me', { quiet401: true });
-    showShell(await begin(me.owner, me.csrfToken));
+    showShell(await begin(me.owner, me.csrfToken, me.timeZone));
   } catch (error) {
     if (error instanceof ApiFailure && error.code === 'UNAUTHORIZED') {
       showSignIn('', showShell);

@@ -15,12 +15,15 @@ export interface SignIn {
   owner: Owner;
   csrfToken: string;
   expiresAt: string;
+  /** The shop's time zone (the server's REPORT_TIME_ZONE): every time on the pages is shown in it. */
+  timeZone: string;
 }
 
 export interface Me {
   owner: Owner;
   csrfToken: string;
   session: { id: number; expiresAt: string };
+  timeZone: string;
 }
 
 export interface Store {

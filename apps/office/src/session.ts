@@ -1,4 +1,5 @@
 import { api, setCsrfToken } from './api.js';
+import { useTimeZone } from './format.js';
 import type { Owner, Store } from './office-types.js';
 
 /** Who is signed in and which of their stores the pages show. One per page load. */
@@ -13,9 +14,10 @@ const STORE_KEY = 'scanpush.office.store';
 
 export const current: { session: Session | undefined } = { session: undefined };
 
-/** Starts the session from a sign-in or `/me` answer: remembers the CSRF token, loads the stores. */
-export async function begin(owner: Owner, csrfToken: string): Promise<Session> {
+/** Starts the session from a sign-in or `/me` answer: remembers the CSRF token and the shop's time zone, loads the stores. */
+export async function begin(owner: Owner, csrfToken: string, timeZone: string): Promise<Session> {
   setCsrfToken(csrfToken);
+  useTimeZone(timeZone);
   const session: Session = { owner, stores: [], store: undefined };
   current.session = session;
   await reloadStores(session);

@@ -34,7 +34,7 @@ export function showSignIn(message: string, signedIn: (session: Session) => void
     void (async () => {
       try {
         const answer = await api<SignIn>('/api/office/login', { body: { login: login.value.trim(), password: password.value }, quiet401: true });
-        const session = await begin(answer.owner, answer.csrfToken);
+        const session = await begin(answer.owner, answer.csrfToken, answer.timeZone);
         password.value = '';
         byId('signin').hidden = true;
         signedIn(session);

@@ -40,6 +40,8 @@ export function officeAccountRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'con
   const { office, accounts } = deps.storage;
   const owner = requireOwner(deps);
   const trusted = trustedProxies(deps.config.trustProxy);
+  // The shop's days and times, as reports count them (REPORT_TIME_ZONE): the pages show times in it too.
+  const zone = deps.config.reportTimeZone;
   const byLogin = new RefusalBuckets(SIGN_IN_REFUSALS.perLogin.perMinute, SIGN_IN_REFUSALS.perLogin.burst);
   const byAddress = new RefusalBuckets(SIGN_IN_REFUSALS.perAddress.perMinute, SIGN_IN_REFUSALS.perAddress.burst);
 
@@ -81,7 +83,7 @@ export function officeAccountRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'con
       c.set('owner', signedIn);
       c.set('actor', { kind: 'owner', ownerId: found.id, sessionId: session.id });
       await audit(c, { action: 'owner.login', subject: `session:${session.id}`, storeId: null, shopId: found.shopId });
-      return c.json({ owner: await ownerView(signedIn), csrfToken: signedIn.csrfToken, expiresAt: new Date(expiresAt).toISOString() });
+      return c.json({ owner: await ownerView(signedIn), csrfToken: signedIn.csrfToken, expiresAt: new Date(expiresAt).toISOString(), timeZone: zone });
     })
     .post('/api/office/logout', async (c) => {
       // Signing out always succeeds for the browser: a cookie of a session already gone is cleared too.
@@ -98,7 +100,7 @@ export function officeAccountRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'con
     })
     .get('/api/office/me', owner, async (c) => {
       const me = c.get('owner');
-      return c.json({ owner: await ownerView(me), csrfToken: me.csrfToken, session: { id: me.sessionId, expiresAt: new Date(me.sessionExpiresAt).toISOString() } });
+      return c.json({ owner: await ownerView(me), csrfToken: me.csrfToken, session: { id: me.sessionId, expiresAt: new Date(me.sessionExpiresAt).toISOString() }, timeZone: zone });
     })
     .get('/api/office/sessions', owner, async (c) => {
       const me = c.get('owner');
