@@ -73,6 +73,7 @@ const freshInvite = async (storeId: number) => (await made(admin(`/api/admin/sto
 const freshMerchant = async (storeId: number) => (await made(admin('/api/admin/merchants', { storeId, name: '临时设备' }))).id as number;
 const freshMember = async () => (await made(admin('/api/admin/members', { name: '临时会员' }))).id as number;
 const freshStore = async () => (await made(admin('/api/admin/stores', { name: '临时门店' }))).id as number;
+const freshDevice = async () => (await made(api(srv.url, '/api/devices', { token: w.member, body: { name: '临时手机' } }))).deviceId as number;
 async function freshDeduction(storeId: number, key = keyOf(storeId)): Promise<number> {
   const res = await scan(srv.url, key, await mintQr(srv.url, w.member, storeId));
   expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -163,6 +164,9 @@ function routeTable(): Row[] {
     { method: 'GET', route: '/api/stores/:storeId', allow: ['member'], ok: { status: 200 }, request: get('/api/stores/2') },
     { method: 'POST', route: '/api/qr', allow: ['member'], ok: { status: 200 }, request: post('/api/qr', { storeId: 2 }) },
     { method: 'GET', route: '/api/notifications', allow: ['member'], ok: { status: 200 }, request: get('/api/notifications?storeId=2&after=0&wait=0') },
+    { method: 'POST', route: '/api/devices', allow: ['member'], ok: { status: 201 }, request: post('/api/devices', { name: '我的手机' }) },
+    { method: 'GET', route: '/api/devices', allow: ['member'], ok: { status: 200 }, request: get('/api/devices') },
+    { method: 'DELETE', route: '/api/devices/:id', allow: ['member'], ok: { status: 200 }, request: async () => ({ method: 'DELETE', path: `/api/devices/${await freshDevice()}` }) },
 
     // Staff: their own store only. A store-2 QR at shop B's counter is the counter's own refusal.
     {
@@ -204,6 +208,7 @@ function routeTable(): Row[] {
     { method: 'POST', route: '/api/admin/merchants/:id/revoke', allow: ['operator'], ok: { status: 200 }, request: async () => post(`/api/admin/merchants/${await freshMerchant(w.storeB)}/revoke`)() },
     { method: 'DELETE', route: '/api/admin/invites/:id', allow: ['operator'], ok: { status: 200 }, request: async () => ({ method: 'DELETE', path: `/api/admin/invites/${await freshInvite(w.storeB)}` }) },
     { method: 'POST', route: '/api/admin/members/:id/revoke-sessions', allow: ['operator'], ok: { status: 200 }, request: async () => post(`/api/admin/members/${await freshMember()}/revoke-sessions`)() },
+    { method: 'POST', route: '/api/admin/members/:id/revoke-devices', allow: ['operator'], ok: { status: 200 }, request: async () => post(`/api/admin/members/${await freshMember()}/revoke-devices`)() },
     { method: 'POST', route: '/api/admin/shops', allow: ['operator'], ok: { status: 201 }, request: post('/api/admin/shops', { name: '新店' }) },
     { method: 'GET', route: '/api/admin/shops', allow: ['operator'], ok: { status: 200 }, request: get('/api/admin/shops') },
     {

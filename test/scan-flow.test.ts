@@ -235,7 +235,7 @@ describe('socket upgrade', () => {
     expect((await upgradeStatus(srv.wsUrl + path, { authorization: `Bearer ${token}` })).status).toBe(401);
     expect((await api(srv.url, '/api/cards', { token })).status).toBe(401);
     const revoked = await api(srv.url, '/api/admin/members/17/revoke-sessions', { method: 'POST', token: srv.adminToken });
-    expect(revoked.body).toEqual({ revoked: 1, socketsClosed: 1 });
+    expect(revoked.body).toEqual({ revoked: 1, socketsClosed: 1, devicesRevoked: 0 });
     expect((await other.closed).code).toBe(4001);
   });
 

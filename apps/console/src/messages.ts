@@ -35,6 +35,7 @@ const RESULT_SENTENCES: Record<ResultName, string> = {
   REVERSAL_WINDOW_PASSED: '这次扣次已超过可撤销的时限。',
   NOT_REVERSIBLE: '只能撤销本店的扣次记录，充值和被拒绝的扫码不能撤销。',
   REVERSAL_NOT_ALLOWED: '员工只能撤销自己扣的次，其他人的扣次请由店主在后台撤销。',
+  OFFLINE_CODE_STALE: '这个离线会员码不在有效时间内，请会员联网刷新或校准手机时间。',
 };
 
 type ApiErrorName = (typeof API_ERROR_CODES)[number];

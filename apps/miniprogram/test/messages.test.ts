@@ -32,6 +32,7 @@ describe('what members and staff read', () => {
     expect(resultView(result('TOPPED_UP', 20))).toMatchObject({ ok: true, title: '充值成功', detail: '剩余次数: 20' });
     expect(resultView(result('REVERSED', 5))).toMatchObject({ ok: true, title: '撤销成功', detail: '剩余次数: 5' });
     expect(resultView(result('CARD_EXPIRED', null))).toMatchObject({ ok: false, title: '会员卡已过期', detail: '请联系门店续卡' });
+    expect(resultView(result('OFFLINE_CODE_STALE', null))).toMatchObject({ ok: false, title: '离线码已失效', detail: '请联网后刷新会员码或校准手机时间' });
   });
 
   it('keeps an outcome a newer server added readable', () => {

@@ -31,6 +31,12 @@ const schema = z.object({
   NODE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits and _ . - only, at most 64').optional(),
   QR_SECRET: z.string().min(MIN_SECRET, `must be at least ${MIN_SECRET} characters`).optional(),
   QR_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  // Offline member codes (packages/shared offline-code.ts): the key device secrets are derived under
+  // (unset: derived from QR_SECRET), the one before it while devices move over, the step and its tolerance.
+  DEVICE_SECRET_KEY: z.string().min(MIN_SECRET, `must be at least ${MIN_SECRET} characters`).optional(),
+  DEVICE_SECRET_KEY_PREVIOUS: z.string().min(MIN_SECRET, `must be at least ${MIN_SECRET} characters`).optional(),
+  OFFLINE_CODE_STEP_SECONDS: z.coerce.number().int().min(10).max(300).default(30),
+  OFFLINE_CODE_SKEW_STEPS: z.coerce.number().int().min(0).max(10).default(1),
   REVERSAL_WINDOW_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(600),
   REPORT_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai').default('Asia/Shanghai'),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
@@ -99,6 +105,8 @@ export interface Config {
   qrSecret: string;
   qrSecretGenerated: boolean;
   qrTtlSeconds: number;
+  /** Offline member codes: see core/device-secrets.ts and packages/shared offline-code.ts. */
+  offlineCodes: { deviceSecretKey: string | undefined; previousDeviceSecretKey: string | undefined; stepSeconds: number; skewSteps: number };
   /** How long after a deduction the store's staff may reverse it. */
   reversalWindowSeconds: number;
   /** The shops' IANA time zone: where a report's day starts and ends. */
@@ -233,6 +241,12 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     qrSecret: v.QR_SECRET ?? randomSecret(),
     qrSecretGenerated: !v.QR_SECRET,
     qrTtlSeconds: v.QR_TTL_SECONDS,
+    offlineCodes: {
+      deviceSecretKey: v.DEVICE_SECRET_KEY,
+      previousDeviceSecretKey: v.DEVICE_SECRET_KEY_PREVIOUS,
+      stepSeconds: v.OFFLINE_CODE_STEP_SECONDS,
+      skewSteps: v.OFFLINE_CODE_SKEW_STEPS,
+    },
     reversalWindowSeconds: v.REVERSAL_WINDOW_SECONDS,
     reportTimeZone: v.REPORT_TIME_ZONE,
     sessionTtlSeconds: v.SESSION_TTL_SECONDS,

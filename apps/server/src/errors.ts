@@ -48,6 +48,7 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   CSRF_FAILED: 403,
   QR_INVALID: 422,
   QR_EXPIRED: 410,
+  OFFLINE_CODE_STALE: 410,
   QR_USED: 409,
   NO_USES_LEFT: 409,
   CARD_NOT_FOUND: 404,

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { getRequestListener } from '@hono/node-server';
 import type { Config, HttpTimeouts } from './config.js';
+import { deviceKeys } from './core/device-secrets.js';
+import { MemberCodes } from './core/member-codes.js';
 import { QrSigner } from './core/qr-signer.js';
 import { createApp, createMetricsApp } from './http/app.js';
 import { clientErrorListener, refuseConnect, unreadableRequestHandler } from './http/node-edge.js';
@@ -102,10 +104,14 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
       (n) => n > 0 && logger.info({ sockets: n }, 'closed sockets whose session was revoked while a revocation could not reach this node'),
       (err: unknown) => logger.error({ err }, 're-checking the sessions of open sockets failed'),
     );
+  const signer = new QrSigner(config.qrSecret);
+  const { stepSeconds, skewSteps } = config.offlineCodes;
+  const codes = new MemberCodes({ signer, devices: storage.devices, keys: deviceKeys(config), stepSeconds, skewSteps });
   const app = createApp({
     config,
     storage,
-    signer: new QrSigner(config.qrSecret),
+    signer,
+    codes,
     broker,
     longPoll,
     metrics,

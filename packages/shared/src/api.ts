@@ -108,6 +108,39 @@ export interface QrResponse {
   svg?: string;
 }
 
+/**
+ * `POST /api/devices` (member; body `{ name? }`): the device enrolled for offline member codes. `secret`
+ * (32 bytes, base64url) is shown this once; the server keeps no copy and derives it again when it checks
+ * a code. `serverTime` (ISO 8601) lets the device measure its clock's offset; codes change every
+ * `stepSeconds`, and the server accepts `skewSteps` steps either side.
+ */
+export interface DeviceEnrolment {
+  deviceId: number;
+  secret: string;
+  serverTime: string;
+  stepSeconds: number;
+  skewSteps: number;
+}
+
+/** One of the member's devices in `GET /api/devices` (`{ devices, serverTime }`, newest first). */
+export interface DeviceView {
+  id: number;
+  name: string | null;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601; null while the device is live. */
+  revokedAt: string | null;
+  /** Enrolled by the session asking. */
+  current: boolean;
+  /** Live, and its secret derived under a key the server still holds: false means enrol again. */
+  usable: boolean;
+  /**
+   * False while its secret is under the previous server key (DEVICE_SECRET_KEY_PREVIOUS): still usable,
+   * but the phone should enrol again while online, before that key is dropped.
+   */
+  keyCurrent: boolean;
+}
+
 export interface ScanRequest {
   /** The scanned text, as the scanner read it. */
   qr: string;

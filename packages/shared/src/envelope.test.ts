@@ -120,6 +120,7 @@ describe('decodeServerMessage', () => {
     [7, 'TOPPED_UP', true],
     [8, 'REVERSED', true],
     [9, 'CARD_EXPIRED', false],
+    [14, 'OFFLINE_CODE_STALE', false],
   ])('reads code %i as %s, ok %s', (code, name, ok) => {
     const decoded = decodeServerMessage(JSON.stringify({ ...RESULT, code, name: 'OK', ok: !ok }));
     expect(decoded.ok && decoded.value.type === 'result' && [decoded.value.name, decoded.value.ok]).toEqual([name, ok]);

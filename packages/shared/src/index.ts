@@ -5,6 +5,7 @@ export * from './decimal.js';
 export * from './decoded.js';
 export * from './envelope.js';
 export * from './merchant-key.js';
+export * from './offline-code.js';
 export * from './push-text.js';
 export * from './qr-token.js';
 export * from './result-codes.js';

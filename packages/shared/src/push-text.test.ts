@@ -25,6 +25,7 @@ describe('formatPushText', () => {
   it('writes the hint when no count is given', () => {
     expect(formatPushText('NO_USES_LEFT')).toBe('3_剩余次数不足_请联系门店充值');
     expect(formatPushText('QR_EXPIRED')).toBe('1_二维码已过期_请刷新二维码后重试');
+    expect(formatPushText('OFFLINE_CODE_STALE')).toBe('14_离线码已失效_请联网后刷新会员码或校准手机时间');
     expect(formatPushText('OK')).toBe('0_扣费成功_');
   });
 });

@@ -20,6 +20,7 @@ describe('result codes', () => {
     ['REVERSAL_WINDOW_PASSED', 11, '已超过撤销时限'],
     ['NOT_REVERSIBLE', 12, '该记录不可撤销'],
     ['REVERSAL_NOT_ALLOWED', 13, '无权撤销'],
+    ['OFFLINE_CODE_STALE', 14, '离线码已失效'],
   ] as const)('%s is %i %s', (name, code, title) => {
     expect(RESULT_CODES[name].code).toBe(code);
     expect(RESULT_CODES[name].title).toBe(title);
@@ -27,7 +28,7 @@ describe('result codes', () => {
   });
 
   it('lists no code the table above leaves out', () => {
-    expect(NAMES).toHaveLength(14);
+    expect(NAMES).toHaveLength(15);
   });
 
   it('has one name per code', () => {
@@ -35,7 +36,7 @@ describe('result codes', () => {
   });
 
   it('has no name for a code this version does not know', () => {
-    for (const code of [-1, 14, 42, 1.5, Number.NaN]) expect(resultName(code)).toBeUndefined();
+    for (const code of [-1, 15, 42, 1.5, Number.NaN]) expect(resultName(code)).toBeUndefined();
   });
 
   it('keeps titles and hints free of the push text separator', () => {

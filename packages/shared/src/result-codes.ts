@@ -22,6 +22,9 @@ export const RESULT_CODES = {
   REVERSAL_WINDOW_PASSED: { code: 11, title: '已超过撤销时限', message: 'This deduction is too old to reverse' },
   NOT_REVERSIBLE: { code: 12, title: '该记录不可撤销', message: 'Only a deduction of this store can be reversed' },
   REVERSAL_NOT_ALLOWED: { code: 13, title: '无权撤销', message: 'Only the staff who scanned it, or the owner, can reverse a deduction' },
+  // An offline member code (offline-code.ts) whose time step is outside the server's window: pushed to
+  // the member, as QR_EXPIRED is, since the code names its device and so its member.
+  OFFLINE_CODE_STALE: { code: 14, title: '离线码已失效', message: 'The offline code is outside the time window: check the phone clock' },
 } as const;
 
 export type ResultName = keyof typeof RESULT_CODES;
@@ -66,4 +69,5 @@ export const RESULT_HINTS: Record<ResultName, string> = {
   REVERSAL_WINDOW_PASSED: '请联系店长处理',
   NOT_REVERSIBLE: '只能撤销本店的扣次记录',
   REVERSAL_NOT_ALLOWED: '请由扣次的员工或店主撤销',
+  OFFLINE_CODE_STALE: '请联网后刷新会员码或校准手机时间',
 };

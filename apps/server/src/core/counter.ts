@@ -1,14 +1,15 @@
 import type { ScanResult } from '@scanpush/shared';
 import type { Broker } from '../push/broker.js';
 import type { CardStore } from '../storage/cards.js';
-import type { CounterRecord } from '../storage/counter.js';
+import type { CounterRecord, SaleRecord } from '../storage/counter.js';
 import type { StreamEntry } from '../storage/streams.js';
-import type { QrSigner } from './qr-signer.js';
+import type { MemberCodes } from './member-codes.js';
 import { buildResult, resultMessage } from './results.js';
 
 export interface CounterDeps {
   cards: CardStore;
-  signer: QrSigner;
+  /** Reads online tokens and offline codes. */
+  codes: Pick<MemberCodes, 'read'>;
   broker: Pick<Broker, 'publish'>;
   /** The clock of the rules (QR expiry, the reversal window), Unix ms. */
   now: () => number;
@@ -33,7 +34,7 @@ export type CounterOutcome<Refusal extends string> =
   | { kind: 'qr-invalid'; result: ScanResult; detail: string }
   | { kind: 'idempotency-mismatch' };
 
-export type SaleRefusal = 'PRODUCT_NOT_FOUND' | 'PRODUCT_ARCHIVED' | 'QR_EXPIRED' | 'QR_WRONG_STORE';
+export type SaleRefusal = 'PRODUCT_NOT_FOUND' | 'PRODUCT_ARCHIVED' | 'QR_EXPIRED' | 'OFFLINE_CODE_STALE' | 'QR_WRONG_STORE';
 export type ReversalRefusal = 'NOT_REVERSIBLE' | 'REVERSAL_NOT_ALLOWED' | 'ALREADY_REVERSED' | 'REVERSAL_WINDOW_PASSED';
 
 /**
@@ -46,8 +47,8 @@ export async function processSale(
   input: { qr: string; productId: number; staff: Staff; idempotencyKey: string | null },
 ): Promise<CounterOutcome<SaleRefusal>> {
   const at = deps.now();
-  const verdict = deps.signer.verify(input.qr, at);
-  if (!verdict.ok && verdict.reason !== 'expired') {
+  const verdict = await deps.codes.read(input.qr, at);
+  if (!verdict.ok && verdict.reason !== 'expired' && verdict.reason !== 'stale') {
     const result = buildResult('QR_INVALID', { memberId: null, storeId: input.staff.storeId, remaining: null, at });
     return { kind: 'qr-invalid', result, detail: verdict.detail };
   }
@@ -63,8 +64,8 @@ export async function processSale(
     idempotencyKey: input.idempotencyKey,
     at,
   });
-  return outcome(deps, record, (reason) =>
-    reason === 'QR_EXPIRED' || reason === 'QR_WRONG_STORE'
+  return outcome(deps, renameStale(record, !verdict.ok && verdict.reason === 'stale'), (reason) =>
+    reason === 'QR_EXPIRED' || reason === 'OFFLINE_CODE_STALE' || reason === 'QR_WRONG_STORE'
       ? buildResult(reason, { memberId: claims.memberId, storeId: claims.storeId, remaining: null, at })
       : undefined,
   );
@@ -91,6 +92,11 @@ export async function processReversal(
     windowMs: deps.reversalWindowMs,
   });
   return outcome(deps, record, (reason) => buildResult(reason, { memberId: null, storeId: input.by.storeId, remaining: null, at }));
+}
+
+/** The engines know only that a code's time is over; an offline code's is said as OFFLINE_CODE_STALE. */
+function renameStale(record: SaleRecord, stale: boolean): CounterRecord<SaleRefusal> {
+  return stale && record.kind === 'refused' && record.reason === 'QR_EXPIRED' ? { kind: 'refused', reason: 'OFFLINE_CODE_STALE' } : record;
 }
 
 function outcome<R extends string>(

@@ -4,7 +4,9 @@ import { QR_MAC_BYTES, QR_NONCE_BYTES, formatQrToken, parseQrToken, qrSigningInp
 export type QrVerdict =
   | { ok: true; claims: QrClaims }
   | { ok: false; reason: 'malformed' | 'bad-signature'; detail: string }
-  | { ok: false; reason: 'expired'; claims: QrClaims };
+  | { ok: false; reason: 'expired'; claims: QrClaims }
+  /** An offline code (core/member-codes.ts) outside the time window: its member is known and told. */
+  | { ok: false; reason: 'stale'; claims: QrClaims };
 
 /** Signs and verifies QR tokens with the server's secret. The token layout is in @scanpush/shared. */
 export class QrSigner {

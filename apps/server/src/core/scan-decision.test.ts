@@ -9,6 +9,7 @@ describe('decideScan', () => {
     ['a good scan deducts', {}, 'OK'],
     ['the last use deducts', { remaining: 1 }, 'OK'],
     ['an expired QR', { expired: true }, 'QR_EXPIRED'],
+    ['an offline code outside the time window', { stale: true }, 'OFFLINE_CODE_STALE'],
     ["another store's QR", { wrongStore: true }, 'QR_WRONG_STORE'],
     ['a QR that deducted before', { nonceUsed: true }, 'QR_USED'],
     ['no card at the store', { remaining: null }, 'CARD_NOT_FOUND'],
@@ -21,6 +22,7 @@ describe('decideScan', () => {
 
   // Each rule wins over every rule after it, whatever those say: expired, wrong store, used, no card, no uses.
   it.each<[string, ScanFacts, ScanVerdict]>([
+    ['staleness before everything', { stale: true, expired: false, wrongStore: true, nonceUsed: true, remaining: null, cardExpired: true }, 'OFFLINE_CODE_STALE'],
     ['expiry before everything', { expired: true, wrongStore: true, nonceUsed: true, remaining: null, cardExpired: true }, 'QR_EXPIRED'],
     ['expiry before an empty card', { expired: true, wrongStore: false, nonceUsed: false, remaining: 0, cardExpired: true }, 'QR_EXPIRED'],
     ['the store before the nonce and the card', { expired: false, wrongStore: true, nonceUsed: true, remaining: null, cardExpired: true }, 'QR_WRONG_STORE'],

@@ -4,6 +4,8 @@ import type { ResultName } from '@scanpush/shared';
 export interface ScanFacts {
   /** The QR's time was over when the scan arrived. */
   expired: boolean;
+  /** An offline code's time step was outside the server's window (set by core/scan.ts, not the engines). */
+  stale?: boolean;
   /** The QR names another store than the merchant's. */
   wrongStore: boolean;
   /** The QR's nonce already deducted once. */
@@ -29,6 +31,7 @@ export type ScanDecision = (facts: ScanFacts) => ScanVerdict;
  * count (a second scan of one QR must say "used", not "no uses left"); an expired card before its count.
  */
 export const decideScan: ScanDecision = (facts) => {
+  if (facts.stale) return 'OFFLINE_CODE_STALE';
   if (facts.expired) return 'QR_EXPIRED';
   if (facts.wrongStore) return 'QR_WRONG_STORE';
   if (facts.nonceUsed) return 'QR_USED';

@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Broker, PushEvent } from '../push/broker.js';
 import { createSqliteStorage } from '../storage/sqlite/open.js';
 import type { Storage } from '../storage/storage.js';
+import { deviceKeys } from './device-secrets.js';
+import { MemberCodes } from './member-codes.js';
 import { QrSigner } from './qr-signer.js';
 import { processScan, type ScanDeps } from './scan.js';
 
@@ -29,7 +31,9 @@ beforeEach(async () => {
   outcomes = [];
   clock = T0;
   const broker: Pick<Broker, 'publish'> = { publish: (e) => void published.push(e) };
-  deps = { cards: storage.cards, signer, broker, now: () => clock, preciseNow: () => clock + 0.25, onOutcome: (n) => void outcomes.push(n) };
+  const keys = deviceKeys({ qrSecret: 's'.repeat(32), offlineCodes: { deviceSecretKey: undefined, previousDeviceSecretKey: undefined } });
+  const codes = new MemberCodes({ signer, devices: storage.devices, keys, stepSeconds: 30, skewSteps: 1 });
+  deps = { cards: storage.cards, codes, broker, now: () => clock, preciseNow: () => clock + 0.25, onOutcome: (n) => void outcomes.push(n) };
   const store = await storage.accounts.createStore('A', T0);
   memberId = (await storage.accounts.createMember({}, T0)).id;
   merchant = { id: (await storage.accounts.createMerchant(store.id, 'c', 'h', T0)).id, storeId: store.id };

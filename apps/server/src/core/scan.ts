@@ -2,13 +2,14 @@ import type { ResultName, ScanResult } from '@scanpush/shared';
 import type { Broker } from '../push/broker.js';
 import type { CardStore } from '../storage/cards.js';
 import type { StreamEntry } from '../storage/streams.js';
-import type { QrSigner } from './qr-signer.js';
+import type { MemberCodes } from './member-codes.js';
 import { buildResult, resultMessage } from './results.js';
-import { decideScan } from './scan-decision.js';
+import { decideScan, type ScanDecision } from './scan-decision.js';
 
 export interface ScanDeps {
   cards: CardStore;
-  signer: QrSigner;
+  /** Reads online tokens and offline codes. */
+  codes: Pick<MemberCodes, 'read'>;
   broker: Pick<Broker, 'publish'>;
   /** The clock of the rules (QR expiry, the outcome's time), Unix ms. */
   now: () => number;
@@ -40,9 +41,10 @@ export type ScanOutcome =
   | { kind: 'idempotency-mismatch' };
 
 /**
- * A merchant's scan. Checks the QR's form and signature (an unreadable QR is refused here and recorded
- * nowhere), then hands everything else to ONE `cards.recordScan` transaction: the idempotency lookup
- * first (so a retry is answered the same whatever the time), then expiry, store, nonce and card are
+ * A merchant's scan. Reads the QR, an online token or an offline code (see MemberCodes), and checks its
+ * form and signature (an unreadable QR is refused here and recorded nowhere), then hands everything else
+ * to ONE `cards.recordScan` transaction: the idempotency lookup first (so a retry is answered the same
+ * whatever the time), then expiry (an offline code's time window), store, nonce and card are
  * judged by `decideScan`, and the outcome is written to the member's stream. A newly recorded entry is
  * published to the broker after its commit; a replayed one is not (the member was told the first time),
  * nor is a repeated refusal: a QR refused again for the same reason (anyone with a merchant key can
@@ -50,8 +52,8 @@ export type ScanOutcome =
  */
 export async function processScan(deps: ScanDeps, input: ScanInput): Promise<ScanOutcome> {
   const at = deps.now();
-  const verdict = deps.signer.verify(input.qr, at);
-  if (!verdict.ok && verdict.reason !== 'expired') {
+  const verdict = await deps.codes.read(input.qr, at);
+  if (!verdict.ok && verdict.reason !== 'expired' && verdict.reason !== 'stale') {
     deps.onOutcome?.('QR_INVALID');
     const result = buildResult('QR_INVALID', { memberId: null, storeId: input.merchant.storeId, remaining: null, at });
     return { kind: 'qr-invalid', result, detail: verdict.detail };
@@ -62,13 +64,13 @@ export async function processScan(deps: ScanDeps, input: ScanInput): Promise<Sca
       memberId: claims.memberId,
       storeId: claims.storeId,
       nonce: claims.nonce,
-      expired: !verdict.ok,
+      expired: !verdict.ok && verdict.reason === 'expired',
       merchantId: input.merchant.id,
       merchantStoreId: input.merchant.storeId,
       idempotencyKey: input.idempotencyKey,
       at,
     },
-    decideScan,
+    verdict.ok || verdict.reason !== 'stale' ? decideScan : decideStale,
   );
   switch (record.kind) {
     case 'idempotency-mismatch':
@@ -90,6 +92,9 @@ export async function processScan(deps: ScanDeps, input: ScanInput): Promise<Sca
     }
   }
 }
+
+// The engines build the facts from the attempt and know nothing of offline codes: staleness is added here.
+const decideStale: ScanDecision = (facts) => decideScan({ ...facts, stale: true });
 
 /** The merchant's view of an entry: what the member is told, without the envelope's `type`. */
 function scanResult(entry: StreamEntry): ScanResult {

@@ -13,6 +13,7 @@ import { adminShopRoutes } from './routes/admin-shops.js';
 import { authRoutes } from './routes/auth.js';
 import { consoleRoutes } from './routes/console.js';
 import { counterRoutes } from './routes/counter.js';
+import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/member.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   if (deps.config.metrics.onMainPort) app.route('/', metricsRoutes(metrics, deps.config.metrics.token));
   app.route('/', authRoutes(deps));
   app.route('/', memberRoutes(deps));
+  app.route('/', deviceRoutes(deps));
   app.route('/', storeRoutes(deps));
   const refusals = merchantRefusals(deps.config);
   app.route('/', scanRoutes(deps, refusals));

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { MemberCodes } from '../core/member-codes.js';
 import type { QrSigner } from '../core/qr-signer.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -13,6 +14,8 @@ export interface AppDeps {
   config: Config;
   storage: Storage;
   signer: QrSigner;
+  /** Reads what members show (online tokens, offline codes) for scans and sales. */
+  codes: MemberCodes;
   broker: Broker;
   longPoll: LongPoll;
   metrics: Metrics;

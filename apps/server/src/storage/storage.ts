@@ -1,6 +1,7 @@
 import type { AccountStore } from './accounts.js';
 import type { AuditReport } from './audit.js';
 import type { CardStore } from './cards.js';
+import type { DeviceStore } from './devices.js';
 import type { InviteStore } from './invites.js';
 import type { OfficeStore } from './office.js';
 import type { ProductStore } from './products.js';
@@ -22,6 +23,8 @@ export interface Storage {
   invites: InviteStore;
   /** Shops, their owners and sessions (the back office), and the audit log. */
   office: OfficeStore;
+  /** Members' enrolled devices, for offline member codes. */
+  devices: DeviceStore;
   /** Per-day figures and ledger rows of a store, for reports; read-only. */
   reports: ReportStore;
   /** Checks the engine's invariants over the whole database (see Audit); read-only. */
@@ -37,6 +40,7 @@ export interface Storage {
 export type { AccountStore } from './accounts.js';
 export type { AuditReport } from './audit.js';
 export type { CardStore, ScanAttempt, ScanRecord } from './cards.js';
+export type { DeviceStore, MemberDevice } from './devices.js';
 export type { Invite, InviteStore, Redemption, StaffCredential } from './invites.js';
 export type { StreamEntry, StreamStore } from './streams.js';
 export type { AuditActor, AuditEntry, NewAuditEntry, OfficeStore, Owner, OwnerSession, Shop, StoreCard } from './office.js';

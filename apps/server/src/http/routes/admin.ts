@@ -71,7 +71,9 @@ export function adminRoutes(deps: AppDeps, audit: AuditTrail) {
       const { id: memberId } = check(idPath, c.req.param());
       if (!(await accounts.getMember(memberId))) throw new AppError('NOT_FOUND', `No member ${memberId}`);
       const revoked = await accounts.revokeMemberSessions(memberId, now());
+      // Their offline codes stop too: a device outlives the session that enrolled it otherwise.
+      const devicesRevoked = await deps.storage.devices.revokeAll(memberId, now());
       const sockets = deps.closeMemberSockets(memberId);
-      return c.json({ revoked, socketsClosed: sockets });
+      return c.json({ revoked, socketsClosed: sockets, devicesRevoked });
     });
 }

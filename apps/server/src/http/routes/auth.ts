@@ -31,6 +31,8 @@ export function authRoutes(deps: AppDeps) {
     })
     .post('/api/auth/logout', requireMember(deps), async (c) => {
       const { memberId, sessionId, tokenHash } = c.get('member');
+      // The devices first: should that fail, the session still lives and the logout can be retried.
+      await deps.storage.devices.revokeForSession(sessionId, deps.now());
       await accounts.revokeSession(tokenHash, deps.now());
       deps.closeMemberSockets(memberId, sessionId);
       return c.body(null, 204);

@@ -25,13 +25,13 @@ const PRODUCT_MESSAGES = {
  * reversals. Sales and reversals take an Idempotency-Key as scans do.
  */
 export function counterRoutes(
-  deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'config' | 'metrics'>,
+  deps: Pick<AppDeps, 'storage' | 'codes' | 'broker' | 'now' | 'config' | 'metrics'>,
   audit: AuditTrail,
   refusals: MerchantRefusals = merchantRefusals(deps.config),
 ) {
   const counter: CounterDeps = {
     cards: deps.storage.cards,
-    signer: deps.signer,
+    codes: deps.codes,
     broker: deps.broker,
     now: deps.now,
     preciseNow: wallClockMs,

@@ -6,6 +6,8 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../core/credentials.js';
+import { deviceKeys } from '../../core/device-secrets.js';
+import { MemberCodes } from '../../core/member-codes.js';
 import { QrSigner } from '../../core/qr-signer.js';
 import { AppError, HTTP_STATUS } from '../../errors.js';
 import { createMetrics } from '../../metrics.js';
@@ -17,6 +19,8 @@ import { scanRoutes } from './scans.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const signer = new QrSigner('q'.repeat(32));
+const keys = deviceKeys({ qrSecret: 'q'.repeat(32), offlineCodes: { deviceSecretKey: undefined, previousDeviceSecretKey: undefined } });
+const memberCodes = (storage: Storage) => new MemberCodes({ signer, devices: storage.devices, keys, stepSeconds: 30, skewSteps: 1 });
 
 let dir: string;
 let storage: Storage;
@@ -45,7 +49,7 @@ beforeEach(async () => {
       c.set('requestId', 'req-1');
       await next();
     })
-    .route('/', scanRoutes({ storage, signer, broker, now: () => clock, metrics, config: { merchantRefusals: { perMinute: 6, burst: 5 } } }));
+    .route('/', scanRoutes({ storage, codes: memberCodes(storage), broker, now: () => clock, metrics, config: { merchantRefusals: { perMinute: 6, burst: 5 } } }));
   app.onError((err, c) => {
     if (!(err instanceof AppError)) throw err;
     const body: ErrorBody = { error: { code: err.code, message: err.message, ...err.extra, requestId: c.get('requestId') } };

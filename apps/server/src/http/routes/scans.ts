@@ -32,12 +32,12 @@ export function checkMerchantRefusals(refusals: MerchantRefusals, merchantId: nu
 }
 
 export function scanRoutes(
-  deps: Pick<AppDeps, 'storage' | 'signer' | 'broker' | 'now' | 'metrics'> & { config: Pick<Config, 'merchantRefusals'> },
+  deps: Pick<AppDeps, 'storage' | 'codes' | 'broker' | 'now' | 'metrics'> & { config: Pick<Config, 'merchantRefusals'> },
   refusals = merchantRefusals(deps.config),
 ) {
   const scanDeps: ScanDeps = {
     cards: deps.storage.cards,
-    signer: deps.signer,
+    codes: deps.codes,
     broker: deps.broker,
     now: deps.now,
     preciseNow: wallClockMs,

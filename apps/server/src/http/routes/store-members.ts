@@ -23,12 +23,12 @@ export const PAGE = 50;
  * held there, one member's card with its ledger, reversals of any deduction of the store (the owner's
  * and the operator's; staff reverse only their own, at the counter), and the audit log.
  */
-export function storeMemberRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'config' | 'signer' | 'broker' | 'metrics'>, scope: StoreScope, audit: AuditTrail) {
+export function storeMemberRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'config' | 'codes' | 'broker' | 'metrics'>, scope: StoreScope, audit: AuditTrail) {
   const { office, cards } = deps.storage;
   const { prefix, guard } = scope;
   const counter: CounterDeps = {
     cards,
-    signer: deps.signer,
+    codes: deps.codes,
     broker: deps.broker,
     now: deps.now,
     preciseNow: wallClockMs,

@@ -4,6 +4,7 @@ import { auditContract } from './audit.contract.js';
 import { cardsContract } from './cards.contract.js';
 import { concurrencyContract } from './concurrency.contract.js';
 import { counterContract } from './counter.contract.js';
+import { devicesContract } from './devices.contract.js';
 import type { OpenStorage } from './harness.js';
 import { invitesContract } from './invites.contract.js';
 import { officeContract } from './office.contract.js';
@@ -30,5 +31,6 @@ export function describeStorageContract(engineName: string, open: OpenStorage): 
     officeContract(open);
     counterContract(open);
     reportsContract(open);
+    devicesContract(open);
   });
 }

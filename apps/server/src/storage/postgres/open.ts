@@ -2,6 +2,7 @@ import type { Storage } from '../storage.js';
 import { createPostgresAccounts } from './accounts-postgres.js';
 import { createPostgresAudit } from './audit-postgres.js';
 import { createPostgresCards } from './cards-postgres.js';
+import { createPostgresDevices } from './devices-postgres.js';
 import { createPostgresInvites } from './invites-postgres.js';
 import { createPostgresOffice } from './office-postgres.js';
 import { createPostgresProducts } from './products-postgres.js';
@@ -37,6 +38,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     streams: createPostgresStreams(pool, epoch),
     invites: createPostgresInvites(pool),
     office: createPostgresOffice(pool),
+    devices: createPostgresDevices(pool),
     products: createPostgresProducts(pool),
     reports: createPostgresReports(pool),
     audit: createPostgresAudit(pool),

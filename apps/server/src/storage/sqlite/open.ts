@@ -9,6 +9,7 @@ import type { Storage } from '../storage.js';
 import { createSqliteAccounts } from './accounts-sqlite.js';
 import { createSqliteAudit } from './audit-sqlite.js';
 import { createSqliteCards } from './cards-sqlite.js';
+import { createSqliteDevices } from './devices-sqlite.js';
 import { createSqliteInvites } from './invites-sqlite.js';
 import { createSqliteOffice } from './office-sqlite.js';
 import { createSqliteProducts } from './products-sqlite.js';
@@ -91,6 +92,7 @@ export function createSqliteStorage(options: string | SqliteStorageOptions): Sto
     streams: createSqliteStreams(client, writes, epoch),
     invites: createSqliteInvites(client, writes),
     office: createSqliteOffice(client, writes),
+    devices: createSqliteDevices(client, writes),
     products: createSqliteProducts(client, writes),
     reports: createSqliteReports(client),
     audit: createSqliteAudit(client),
