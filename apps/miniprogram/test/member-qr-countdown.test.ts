@@ -1,6 +1,6 @@
 import { parseQrToken } from '@scanpush/shared';
 import { scan } from '../../../test/helpers/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { drawnToken, resetWx, serverWithWechat, topUp, wechatMember, type MemberData } from './helpers/member';
 import { closePage, loadSimulate, openPage, settle, textOf, until, type SimComponent } from './helpers/pages';
 
@@ -36,6 +36,15 @@ describe('member page QR countdown', () => {
 
   it('masks the code once its time is up without signal, and a tap after the signal returns draws one a merchant scan accepts', async () => {
     resetWx(wx, h.srv.url);
+    // A phone without an offline enrolment (its server refuses one): nothing can take the code's place.
+    // With one, the offline code does (member-offline.test.ts).
+    const globalWx = (globalThis as unknown as { wx: { request(o: { url: string; success?(res: unknown): void }): void } }).wx;
+    const request = globalWx.request;
+    onTestFinished(() => void (globalWx.request = request));
+    globalWx.request = (o) =>
+      o.url.endsWith('/api/devices')
+        ? void setTimeout(() => o.success?.({ statusCode: 404, data: { error: { code: 'NOT_FOUND', message: 'Not found' } }, header: {}, errMsg: 'request:ok' }), 0)
+        : request(o);
     wx.loginCode = () => h.wechat.issueCode('o-expired-offline');
     await topUp(h.srv.url, h.srv.adminToken, await wechatMember(h.srv.url, h.wechat, 'o-expired-offline'), 2, 5);
     page = openPage<MemberData>(simulate, 'member');

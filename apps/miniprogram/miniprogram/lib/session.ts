@@ -1,6 +1,7 @@
 import { devLogin } from '@scanpush/dev-login';
 import type { SessionResponse } from '@scanpush/shared';
 import { ApiError, apiRequest } from './api';
+import { retireOfflineDevice } from './offline-device';
 import { envVersion } from './server';
 
 /** Our own session (never WeChat's session_key): sent as a bearer token on requests and the socket. */
@@ -48,6 +49,9 @@ export async function login(server: string): Promise<MemberSession> {
   }
   const session: MemberSession = { ...answer, server };
   wx.setStorageSync(STORAGE_KEY, session);
+  // A new login enrols this phone afresh for offline codes (the page's next check does): the old
+  // enrolment goes here, revoked on the server with the new session.
+  await retireOfflineDevice((deviceId) => apiRequest(server, `/api/devices/${deviceId}`, { method: 'DELETE', token: session.token }));
   return session;
 }
 

@@ -8,9 +8,9 @@ export const FALLBACK_DEVICE_NAME = '员工手机';
  * This phone's name for the staff list: brand and model (`iPhone 15 Pro`, `HUAWEI Mate 60`).
  * `wx.getDeviceInfo` needs base library 2.20.1; below it `wx.getSystemInfoSync` has the same two fields.
  * Either may be missing or throw on some clients, and WeChat says `unknown` for a model it does not
- * know yet: then the fallback name.
+ * know yet: then `fallback`.
  */
-export function deviceName(): string {
+export function deviceName(fallback = FALLBACK_DEVICE_NAME): string {
   let info: { brand?: string; model?: string } | undefined;
   try {
     info = typeof wx.getDeviceInfo === 'function' ? wx.getDeviceInfo() : wx.getSystemInfoSync();
@@ -20,7 +20,7 @@ export function deviceName(): string {
   const brand = (info?.brand ?? '').trim();
   // iOS reports the model with its code after it (`iPhone 15 Pro<iPhone16,1>`).
   const model = (info?.model ?? '').replace(/<[^>]*>/g, '').trim();
-  if (!model || /^unknown$/i.test(model)) return brand || FALLBACK_DEVICE_NAME;
+  if (!model || /^unknown$/i.test(model)) return brand || fallback;
   const name = brand && !model.toLowerCase().startsWith(brand.toLowerCase()) ? `${brand} ${model}` : model;
   return name.slice(0, 100);
 }

@@ -26,6 +26,8 @@ export interface MemberData {
   qrSeconds: number;
   /** The drawn code's time ran out before a fresh one came: wiped and masked, tap to refresh. */
   qrExpired: boolean;
+  /** The drawn code is the phone's offline code (离线码, no network), replaced at every time step. */
+  qrOffline: boolean;
   qrError: string;
   connection: ConnectionState;
   connectionText: string;
@@ -57,6 +59,7 @@ export const INITIAL_DATA: MemberData = {
   qrReady: false,
   qrSeconds: 0,
   qrExpired: false,
+  qrOffline: false,
   qrError: '',
   connection: 'idle',
   connectionText: '',

@@ -2,10 +2,13 @@ import type { ConnectionStatus, PushClient } from '@scanpush/client';
 import { CLOSE_CODES, RESULT_CODES, type CardView, type Decoded, type QrResponse, type ResultMessage, type StoreSummary, type StreamPosition } from '@scanpush/shared';
 import { CAPTURE_WARNING, RESYNCED_TEXT, connectionText, errorText, resultView } from '../../lib/messages';
 import { watchNetwork } from '../../lib/network';
+import { OfflineDevice } from '../../lib/offline-device';
 import { ScreenKeeper } from '../../lib/screen';
 import { serverUrl } from '../../lib/server';
 import { STAFF_SCAN_PAGE, staffBound } from '../../lib/staff-credential';
 import { forgetLegacySeq } from '../../lib/stream-positions';
+import { ApiError } from '../../lib/api';
+import { rememberCards, rememberedCards } from './card-cache';
 import { createCardClient } from './card-client';
 import { HistoryPanel } from './history-panel';
 import { cardFields, type MemberData, type MemberView } from './member-data';
@@ -29,7 +32,9 @@ import { StoreEntry, choiceLabels, chooseIndex, enterQuery, pickAt } from './sto
  */
 export class MemberScreen {
   private readonly server = serverUrl();
-  private readonly sessions = new MemberSessionKeeper(this.server, () => this.startSocket());
+  private readonly sessions = new MemberSessionKeeper(this.server, () => this.renewed());
+  /** This phone's enrolment for offline codes: checked (or made) online, used with no network. */
+  private readonly device = new OfflineDevice(this.server, (path, init) => this.sessions.call(path, init));
   private readonly entry = new StoreEntry({ server: this.server, call: (path) => this.sessions.call(path), memberId: () => this.sessions.session?.memberId });
   /** The push client of the card on screen; events of any other (a stopped one) are ignored. */
   private client: PushClient | undefined;
@@ -57,6 +62,7 @@ export class MemberScreen {
       get online() {
         return screen.online;
       },
+      offlineCode: (storeId) => this.device.code(storeId),
     });
     this.history = new HistoryPanel({ call: (path) => this.sessions.call(path), set: (patch) => this.set(patch) });
     this.stopWatchingNetwork = watchNetwork((online) => this.setOnline(online));
@@ -71,6 +77,9 @@ export class MemberScreen {
     try {
       const session = await this.sessions.open();
       forgetLegacySeq(session.memberId);
+      // Read before the first code is asked for, so a load without signal can show the offline code.
+      await this.device.load(session.memberId);
+      this.checkDevice();
       const entered = entryText === undefined ? undefined : this.entered(await this.entry.enter(entryText));
       await this.loadCards(entered);
     } catch (err) {
@@ -189,7 +198,7 @@ export class MemberScreen {
 
   /** The cards and a remembered store without one; shows `entered` (just scanned) if given. */
   private async loadCards(entered?: number): Promise<void> {
-    const { cards } = await this.sessions.call<{ cards: CardView[] }>('/api/cards');
+    const cards = await this.fetchCards(true);
     const pending = this.entry.pending(cards);
     const index = chooseIndex(cards, pending, entered === undefined ? [this.storeId] : [entered, this.storeId]);
     const pick = pickAt(cards, pending, index);
@@ -234,8 +243,10 @@ export class MemberScreen {
       },
     });
     this.client = client;
-    if (!this.online) client.setNetwork(false);
-    else if (this.visible) client.start();
+    // Offline, a started client waits `offline` and connects when the network returns; one left idle
+    // would wait for the next show.
+    client.setNetwork(this.online);
+    if (this.visible) client.start();
   }
 
   private onStatus(status: ConnectionStatus, token: string): void {
@@ -253,7 +264,11 @@ export class MemberScreen {
     this.online = online;
     this.set({ online });
     this.client?.setNetwork(online);
-    if (!online) return;
+    if (!online) {
+      if (this.view.data.phase === 'ready') this.qr.offlineNow();
+      return;
+    }
+    this.checkDevice();
     // What failed for want of a network is tried again at once: the load itself, or the code, the count
     // and the history.
     if (this.view.data.phase === 'error') {
@@ -310,9 +325,39 @@ export class MemberScreen {
     if (sold || (news && (result.code === RESULT_CODES.TOPPED_UP.code || result.code === RESULT_CODES.CARD_EXPIRED.code))) void this.refreshCard();
   }
 
-  private async refreshCard(): Promise<void> {
+  /** A new login: a new socket, and (lib/session.ts dropped the old enrolment) a new enrolment. */
+  private renewed(): void {
+    this.startSocket();
+    this.checkDevice();
+  }
+
+  /** Online: the enrolment checked with the server (and the clock offset learnt), or made. */
+  private checkDevice(): void {
+    const session = this.sessions.session;
+    if (session && this.online && !this.closed) void this.device.ensure(session.memberId);
+  }
+
+  /**
+   * `GET /api/cards`, remembered for the next open. `offlineFallback`: when no answer comes and this
+   * phone can make offline codes, the cards last read online instead (a page opened without signal).
+   */
+  private async fetchCards(offlineFallback: boolean): Promise<CardView[]> {
+    const memberId = this.sessions.session?.memberId ?? 0;
     try {
       const { cards } = await this.sessions.call<{ cards: CardView[] }>('/api/cards');
+      rememberCards(this.server, memberId, cards);
+      return cards;
+    } catch (err) {
+      const unanswered = err instanceof ApiError && err.code === 'NETWORK';
+      const kept = unanswered && offlineFallback && this.device.enrolled ? rememberedCards(this.server, memberId) : undefined;
+      if (!kept) throw err;
+      return kept;
+    }
+  }
+
+  private async refreshCard(): Promise<void> {
+    try {
+      const cards = await this.fetchCards(false);
       const index = cards.findIndex((c) => c.storeId === this.storeId);
       // A store of a 办卡 entry that has its card now is forgotten here (the card took its place).
       if (index >= 0) this.set({ cards, choices: choiceLabels(cards, this.entry.pending(cards)), cardIndex: index, ...cardFields(cards[index]!, Date.now()) });
