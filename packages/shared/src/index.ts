@@ -6,6 +6,7 @@ export * from './decoded.js';
 export * from './envelope.js';
 export * from './merchant-key.js';
 export * from './offline-code.js';
+export * from './offline-enrolment.js';
 export * from './push-text.js';
 export * from './qr-token.js';
 export * from './result-codes.js';

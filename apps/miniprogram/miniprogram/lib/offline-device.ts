@@ -1,25 +1,21 @@
-import { makeOfflineCode, timeStep, type DeviceEnrolment, type DeviceView } from '@scanpush/shared';
+import {
+  base64UrlBytes,
+  clockOffset,
+  enrolmentFrom,
+  isOfflineEnrolment,
+  makeOfflineCode,
+  timeStep,
+  type DeviceEnrolment,
+  type DeviceView,
+  type OfflineEnrolment,
+} from '@scanpush/shared';
 import type { ApiRequest } from './api';
 import { canEncryptStorage } from './staff-credential';
 import { deviceName } from './staff-join';
 
-/**
- * This phone's enrolment for offline member codes (`POST /api/devices`): what it needs to make a code
- * with no signal. The secret never leaves the phone after enrolment; it sits in WeChat's encrypted
- * storage, as the staff key does (plain storage below base library 2.21.3).
- */
-export interface OfflineEnrolment {
-  /** The server and member it was enrolled for: worthless for another. */
-  server: string;
-  memberId: number;
-  deviceId: number;
-  /** 32 bytes, base64url, as the server answered it. */
-  secret: string;
-  stepSeconds: number;
-  skewSteps: number;
-  /** Server time minus this phone's time, learnt from the last answer carrying `serverTime`. */
-  clockOffsetMs: number;
-}
+// This phone's enrolment (OfflineEnrolment, packages/shared): the secret never leaves the phone after
+// enrolment; it sits in WeChat's encrypted storage, as the staff key does (plain storage below base
+// library 2.21.3).
 
 /** An offline code as it is drawn: its text, and when (on this phone's clock) its step ends. */
 export interface OfflineCodeNow {
@@ -115,15 +111,7 @@ export class OfflineDevice {
   private async enrol(memberId: number): Promise<void> {
     const sentAt = Date.now();
     const answer = await this.call<DeviceEnrolment>('/api/devices', { body: { name: deviceName(MEMBER_DEVICE_NAME).slice(0, 60) } });
-    const enrolment: OfflineEnrolment = {
-      server: this.server,
-      memberId,
-      deviceId: answer.deviceId,
-      secret: answer.secret,
-      stepSeconds: answer.stepSeconds,
-      skewSteps: answer.skewSteps,
-      clockOffsetMs: clockOffset(answer.serverTime, sentAt, Date.now()),
-    };
+    const enrolment = enrolmentFrom(answer, this.server, memberId, sentAt, Date.now());
     await writeEnrolment(enrolment);
     this.use(enrolment);
   }
@@ -145,14 +133,6 @@ export class OfflineDevice {
   }
 }
 
-/**
- * Server time minus local time: the server stamped `serverTime` somewhere between sending and receiving,
- * so it is set against the middle of the round trip (off by at most half of it).
- */
-export function clockOffset(serverTime: string, sentAt: number, receivedAt: number): number {
-  const server = Date.parse(serverTime);
-  return Number.isFinite(server) ? Math.round(server - (sentAt + receivedAt) / 2) : 0;
-}
 
 /**
  * A new login makes a new enrolment: the one stored goes now (synchronously, so the page's next
@@ -175,7 +155,7 @@ function readEnrolment(): Promise<OfflineEnrolment | undefined> {
     wx.getStorage({
       key: STORAGE_KEY,
       encrypt: canEncryptStorage(),
-      success: (res) => resolve(isEnrolment(res.data) ? res.data : undefined),
+      success: (res) => resolve(isOfflineEnrolment(res.data) ? res.data : undefined),
       // WeChat fails a missing key ("data not found").
       fail: () => resolve(undefined),
     });
@@ -192,43 +172,4 @@ function writeEnrolment(enrolment: OfflineEnrolment): Promise<void> {
       fail: (err) => reject(new Error(err.errMsg)),
     });
   });
-}
-
-function isEnrolment(value: unknown): value is OfflineEnrolment {
-  const e = value as Partial<OfflineEnrolment> | null;
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof e.server === 'string' &&
-    typeof e.memberId === 'number' &&
-    typeof e.deviceId === 'number' &&
-    typeof e.secret === 'string' &&
-    typeof e.stepSeconds === 'number' &&
-    e.stepSeconds > 0 &&
-    typeof e.skewSteps === 'number' &&
-    typeof e.clockOffsetMs === 'number'
-  );
-}
-
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/** base64url (no padding) to bytes, by hand: WeChat has neither Buffer nor a dependable atob. */
-export function base64UrlBytes(text: string): Uint8Array | undefined {
-  const clean = text.replace(/=+$/, '');
-  if (clean.length % 4 === 1) return undefined;
-  const out = new Uint8Array(Math.floor((clean.length * 6) / 8));
-  let bits = 0;
-  let value = 0;
-  let index = 0;
-  for (const char of clean) {
-    const digit = BASE64URL.indexOf(char);
-    if (digit < 0) return undefined;
-    value = ((value << 6) | digit) & 0xffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[index++] = (value >> bits) & 0xff;
-    }
-  }
-  return out;
 }
