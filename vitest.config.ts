@@ -10,7 +10,7 @@ import { defineConfig } from 'vitest/config';
 //   miniprogram: the WeChat mini-program's pages under miniprogram-simulate against the real server
 const SLOW = ['test/nginx.test.ts', 'test/nginx-upstream.test.ts', 'test/console.test.ts', 'test/office.test.ts', 'test/bench.test.ts', 'test/crash-recovery.test.ts', 'test/multi-node/**/*.test.ts'];
 
-const E2E_ON_POSTGRES = ['test/scan-flow.test.ts', 'test/streams.test.ts', 'test/delivery.test.ts', 'test/cli.test.ts', 'test/wechat-login.test.ts', 'test/refusal-notices.test.ts', 'test/staff-invites.test.ts', 'test/counter.test.ts', 'test/cli-counter.test.ts', 'test/reports.test.ts', 'test/cli-report.test.ts', 'test/roles.test.ts', 'test/devices.test.ts', 'test/offline-codes.test.ts', 'test/cli-offline.test.ts'];
+const E2E_ON_POSTGRES = ['test/scan-flow.test.ts', 'test/streams.test.ts', 'test/delivery.test.ts', 'test/cli.test.ts', 'test/wechat-login.test.ts', 'test/refusal-notices.test.ts', 'test/staff-invites.test.ts', 'test/counter.test.ts', 'test/cli-counter.test.ts', 'test/reports.test.ts', 'test/cli-report.test.ts', 'test/roles.test.ts', 'test/devices.test.ts', 'test/offline-codes.test.ts', 'test/cli-offline.test.ts', 'test/notify.test.ts'];
 
 export default defineConfig({
   test: {

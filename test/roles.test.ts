@@ -164,6 +164,8 @@ function routeTable(): Row[] {
     { method: 'GET', route: '/api/stores/:storeId', allow: ['member'], ok: { status: 200 }, request: get('/api/stores/2') },
     { method: 'POST', route: '/api/qr', allow: ['member'], ok: { status: 200 }, request: post('/api/qr', { storeId: 2 }) },
     { method: 'GET', route: '/api/notifications', allow: ['member'], ok: { status: 200 }, request: get('/api/notifications?storeId=2&after=0&wait=0') },
+    { method: 'GET', route: '/api/notify/settings', allow: ['member'], ok: { status: 200 }, request: get('/api/notify/settings') },
+    { method: 'POST', route: '/api/notify/subscriptions', allow: ['member'], ok: { status: 200 }, request: post('/api/notify/subscriptions', { results: { someTemplate: 'accept' } }) },
     { method: 'POST', route: '/api/devices', allow: ['member'], ok: { status: 201 }, request: post('/api/devices', { name: '我的手机' }) },
     { method: 'GET', route: '/api/devices', allow: ['member'], ok: { status: 200 }, request: get('/api/devices') },
     { method: 'DELETE', route: '/api/devices/:id', allow: ['member'], ok: { status: 200 }, request: async () => ({ method: 'DELETE', path: `/api/devices/${await freshDevice()}` }) },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, parseNotifyFields } from './config.js';
 
 const SECRET = 'q'.repeat(32);
 const load = (env: Record<string, string | undefined>) => loadConfig(env, () => 'generated-secret');
@@ -72,6 +72,42 @@ describe('loadConfig', () => {
     expect(problems({ WECHAT_APPID: 'wx0123456789abcdef' })).toContain('WECHAT_APPID, WECHAT_SECRET: set both or neither');
     const config = load({ WECHAT_APPID: 'wx0123456789abcdef', WECHAT_SECRET: 's'.repeat(16) });
     expect(config.wechat).toEqual({ appid: 'wx0123456789abcdef', secret: 's'.repeat(16), apiBase: 'https://api.weixin.qq.com' });
+  });
+
+  it('keeps subscription messages off when unset, and refuses them half-set', () => {
+    const wechat = { WECHAT_APPID: 'wx0123456789abcdef', WECHAT_SECRET: 's'.repeat(16) };
+    expect(load(wechat).notify).toBeUndefined();
+    expect(problems({ ...wechat, WECHAT_NOTIFY_TEMPLATE_ID: 'tmplConsume0001' })).toContain('WECHAT_NOTIFY_TEMPLATE_ID, WECHAT_NOTIFY_FIELDS: set both or neither');
+    expect(problems({ ...wechat, WECHAT_NOTIFY_FIELDS: 'thing1:store' })).toContain('WECHAT_NOTIFY_TEMPLATE_ID, WECHAT_NOTIFY_FIELDS: set both or neither');
+    expect(problems({ WECHAT_NOTIFY_TEMPLATE_ID: 'tmplConsume0001', WECHAT_NOTIFY_FIELDS: 'thing1:store' })).toContain('WECHAT_NOTIFY_TEMPLATE_ID: needs WECHAT_APPID and WECHAT_SECRET');
+    const config = load({ ...wechat, WECHAT_NOTIFY_TEMPLATE_ID: 'tmplConsume0001', WECHAT_NOTIFY_FIELDS: 'thing1:store, number2:remaining,time3:time' });
+    expect(config.notify).toEqual({
+      templateId: 'tmplConsume0001',
+      fields: [
+        { key: 'thing1', source: 'store' },
+        { key: 'number2', source: 'remaining' },
+        { key: 'time3', source: 'time' },
+      ],
+      page: 'pages/member/index',
+      state: 'formal',
+      delayMs: 60_000,
+      refusals: false,
+    });
+  });
+
+  it('reads the template field mapping, refusing what WeChat could not take', () => {
+    expect(parseNotifyFields('phrase4:title,character_string12:detail')).toEqual([
+      { key: 'phrase4', source: 'title' },
+      { key: 'character_string12', source: 'detail' },
+    ]);
+    expect(parseNotifyFields('thing1')).toBe('"thing1" is not key:source (e.g. thing1:store)');
+    expect(parseNotifyFields('thing:store')).toBe('"thing:store" is not key:source (e.g. thing1:store)');
+    expect(parseNotifyFields('thing1:price')).toBe('"price" is not one of store, remaining, time, title, detail');
+    expect(parseNotifyFields('thing1:store,thing1:title')).toBe('"thing1" is mapped twice');
+    expect(parseNotifyFields(' , ')).toBe('map at least one template key, e.g. thing1:store');
+    const wechat = { WECHAT_APPID: 'wx0123456789abcdef', WECHAT_SECRET: 's'.repeat(16), WECHAT_NOTIFY_TEMPLATE_ID: 'tmplConsume0001' };
+    expect(problems({ ...wechat, WECHAT_NOTIFY_FIELDS: 'thing1:price' })).toContain('WECHAT_NOTIFY_FIELDS: "price" is not one of');
+    expect(problems({ ...wechat, WECHAT_NOTIFY_FIELDS: 'thing1:store', WECHAT_NOTIFY_DELAY_SECONDS: '1' })).toContain('WECHAT_NOTIFY_DELAY_SECONDS');
   });
 
   it('checks the shape of secrets and keys', () => {

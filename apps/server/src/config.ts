@@ -62,6 +62,22 @@ const schema = z.object({
   WECHAT_APPID: z.string().regex(/^wx[0-9A-Za-z]{16}$/, 'must look like wx followed by 16 letters or digits').optional(),
   WECHAT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com'),
+  // Subscription messages (订阅消息) for results no open mini-program received: the template chosen in
+  // the WeChat admin, its keys mapped to what a result carries, e.g.
+  // `thing1:store,number2:remaining,time3:time,phrase4:title`. Off when the template is unset.
+  WECHAT_NOTIFY_TEMPLATE_ID: z.string().regex(/^[A-Za-z0-9_-]{10,128}$/, 'a template id as the WeChat admin shows it').optional(),
+  WECHAT_NOTIFY_FIELDS: z
+    .string()
+    .transform((text, ctx) => {
+      const fields = parseNotifyFields(text);
+      if (typeof fields === 'string') ctx.addIssue({ code: 'custom', message: fields });
+      return typeof fields === 'string' ? z.NEVER : fields;
+    })
+    .optional(),
+  WECHAT_NOTIFY_PAGE: z.string().regex(/^[A-Za-z0-9_/.-]{1,128}(\?[^\s]{0,256})?$/, 'a mini-program page path, e.g. pages/member/index').default('pages/member/index'),
+  WECHAT_NOTIFY_STATE: z.enum(['formal', 'trial', 'developer']).default('formal'),
+  WECHAT_NOTIFY_DELAY_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  WECHAT_NOTIFY_REFUSALS: bool.optional(),
   HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
   TRUST_PROXY: z.string().transform((text, ctx) => {
     const parsed = parseTrustedProxies(text);
@@ -129,6 +145,8 @@ export interface Config {
   console: boolean;
   /** WeChat login (`POST /api/auth/wechat`). Without appid and secret that route refuses with UNAVAILABLE. */
   wechat: { appid: string | undefined; secret: string | undefined; apiBase: string };
+  /** Subscription messages; undefined when off (no template configured). */
+  notify: NotifyConfig | undefined;
   heartbeatMs: number;
   /** Proxies (IPs, CIDR blocks) whose X-Forwarded-For / X-Real-IP are believed; empty: none. */
   trustProxy: string[];
@@ -222,6 +240,8 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
   if (production && v.DEMO_MERCHANT_KEY) problems.push('  DEMO_MERCHANT_KEY: not allowed in production');
   if (production && v.DEMO_OWNER_PASSWORD) problems.push('  DEMO_OWNER_PASSWORD: not allowed in production');
   if (!v.WECHAT_APPID !== !v.WECHAT_SECRET) problems.push('  WECHAT_APPID, WECHAT_SECRET: set both or neither');
+  if (!v.WECHAT_NOTIFY_TEMPLATE_ID !== !v.WECHAT_NOTIFY_FIELDS) problems.push('  WECHAT_NOTIFY_TEMPLATE_ID, WECHAT_NOTIFY_FIELDS: set both or neither');
+  if (v.WECHAT_NOTIFY_TEMPLATE_ID && !v.WECHAT_APPID) problems.push('  WECHAT_NOTIFY_TEMPLATE_ID: needs WECHAT_APPID and WECHAT_SECRET (messages are sent as the mini-program)');
   // Several nodes need a database they can share: SQLite belongs to one process (it refuses a second).
   if (v.REDIS_URL && !v.DATABASE_URL) problems.push('  REDIS_URL: needs DATABASE_URL (PostgreSQL); SQLite serves one process, which needs no broker');
   // Node refuses a server whose headers may take longer than the whole request.
@@ -258,6 +278,17 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     devLogin: v.DEV_LOGIN ?? !production,
     console: v.CONSOLE ?? !production,
     wechat: { appid: v.WECHAT_APPID, secret: v.WECHAT_SECRET, apiBase: v.WECHAT_API_BASE },
+    notify:
+      v.WECHAT_NOTIFY_TEMPLATE_ID && v.WECHAT_NOTIFY_FIELDS
+        ? {
+            templateId: v.WECHAT_NOTIFY_TEMPLATE_ID,
+            fields: v.WECHAT_NOTIFY_FIELDS,
+            page: v.WECHAT_NOTIFY_PAGE,
+            state: v.WECHAT_NOTIFY_STATE,
+            delayMs: v.WECHAT_NOTIFY_DELAY_SECONDS * 1000,
+            refusals: v.WECHAT_NOTIFY_REFUSALS ?? false,
+          }
+        : undefined,
     heartbeatMs: v.HEARTBEAT_MS,
     trustProxy: v.TRUST_PROXY ?? [],
     delivery: {
@@ -279,4 +310,40 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     merchantRefusals: { perMinute: v.MERCHANT_REFUSALS_PER_MINUTE, burst: v.MERCHANT_REFUSAL_BURST },
     logLevel: v.LOG_LEVEL,
   };
+}
+
+/** What a result gives a subscription message's keys. */
+export const NOTIFY_SOURCES = ['store', 'remaining', 'time', 'title', 'detail'] as const;
+export type NotifySource = (typeof NOTIFY_SOURCES)[number];
+
+export interface NotifyConfig {
+  templateId: string;
+  /** The template's keys (`thing1`, `number2`, …) and what fills each, in the order configured. */
+  fields: { key: string; source: NotifySource }[];
+  /** The page the notification opens. */
+  page: string;
+  /** miniprogram_state: formal (released), trial or developer. */
+  state: 'formal' | 'trial' | 'developer';
+  /** How long a result may go unreceived by any socket or long-poll before a message is queued. */
+  delayMs: number;
+  /** Refusal notices too (off: only deductions, sales and reversals). */
+  refusals: boolean;
+}
+
+/**
+ * `thing1:store,number2:remaining` → the field list; a sentence saying what is wrong otherwise. A key is
+ * a WeChat template key: a kind (thing, number, time, phrase, character_string, amount, date, name, …)
+ * and a number.
+ */
+export function parseNotifyFields(text: string): NotifyConfig['fields'] | string {
+  const fields: NotifyConfig['fields'] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z_]+[0-9]{1,3}):([a-z]+)$/.exec(part);
+    if (!m) return `"${part}" is not key:source (e.g. thing1:store)`;
+    if (!(NOTIFY_SOURCES as readonly string[]).includes(m[2]!)) return `"${m[2]}" is not one of ${NOTIFY_SOURCES.join(', ')}`;
+    if (fields.some((f) => f.key === m[1])) return `"${m[1]}" is mapped twice`;
+    fields.push({ key: m[1]!, source: m[2] as NotifySource });
+  }
+  if (fields.length === 0) return 'map at least one template key, e.g. thing1:store';
+  return fields;
 }

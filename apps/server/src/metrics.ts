@@ -9,6 +9,8 @@ export function createMetrics(sources: {
   undelivered: () => Promise<number>;
   /** The database pool's use (PostgreSQL); none for SQLite. */
   pool?: (() => { total: number; idle: number; waiting: number }) | undefined;
+  /** Subscription messages (notify/notifier.ts); none when they are off. */
+  notify?: { pendingJobs: () => Promise<number>; tokenAgeSeconds: () => number | undefined } | undefined;
 }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'scanpush_process_' });
@@ -98,6 +100,35 @@ export function createMetrics(sources: {
       help: 'From the commit of a result (wall clock of the publisher) to its write on the member sockets',
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
       registers: [registry],
+    }),
+    notifySends: new Counter({
+      name: 'scanpush_notify_sends_total',
+      help: 'WeChat subscription message jobs by outcome: sent, dropped (no-credit, refused for 43101, errcode-N, gave-up) or retry (a transient failure, tried again later)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    notifyCredits: new Counter({
+      name: 'scanpush_notify_credits_total',
+      help: 'Subscription credits: granted (a member accepted a template in the mini-program) and spent (a message sent on one)',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    }),
+    notifyTokenAge: new Gauge({
+      name: 'scanpush_notify_token_age_seconds',
+      help: 'Age of the WeChat access token this node last used (WeChat makes them last 7,200 s; refreshed 5 minutes before)',
+      registers: sources.notify ? [registry] : [],
+      collect() {
+        const age = sources.notify?.tokenAgeSeconds();
+        if (age !== undefined) this.set(age);
+      },
+    }),
+    notifyPending: new Gauge({
+      name: 'scanpush_notify_jobs_pending',
+      help: 'Subscription message jobs written and not yet sent or dropped (all nodes: they share the database)',
+      registers: sources.notify ? [registry] : [],
+      async collect() {
+        if (sources.notify) this.set(await sources.notify.pendingJobs());
+      },
     }),
     httpRequests: new Counter({ name: 'scanpush_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'] as const, registers: [registry] }),
   };

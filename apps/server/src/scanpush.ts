@@ -13,11 +13,14 @@ import { createMetrics } from './metrics.js';
 import type { Broker } from './push/broker.js';
 import { createMemoryBroker } from './push/broker-memory.js';
 import { createRedisBroker } from './push/broker-redis.js';
+import { Notifier } from './notify/notifier.js';
+import { DeliveryMarks } from './push/delivery-marks.js';
 import { LongPoll } from './push/long-poll.js';
 import { createPushServer } from './push/push-server.js';
 import { seedDemo, type DemoCredentials } from './seed.js';
 import { openStorage } from './storage/open-storage.js';
 import type { Storage } from './storage/storage.js';
+import { AccessTokens } from './wechat/access-token.js';
 import { createWechatClient, type WechatClient } from './wechat/client.js';
 
 /** Parts a caller may bring instead of the ones the configuration picks (tests, the bench). */
@@ -63,10 +66,14 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
   const demo = config.demo ? await seedDemo(storage, now(), config.demoMerchantKey, config.demoOwnerPassword) : undefined;
 
   let openSockets = () => 0;
+  const nodeName = config.nodeName ?? `${hostname()}-${process.pid}`;
+  // Subscription messages: on only when configured (config.ts refuses a template without WeChat's appid).
+  const tokens = config.notify && wechat ? new AccessTokens({ store: storage.notify, wechat, holder: nodeName, now, logger }) : undefined;
   const metrics = createMetrics({
     openSockets: () => openSockets(),
     undelivered: () => storage.streams.countUndelivered(now() - config.delivery.textReplayMs),
     pool: storage.pool ? () => storage.pool!() : undefined,
+    notify: tokens && { pendingJobs: async () => (await storage.notify.countJobs()).pending, tokenAgeSeconds: () => tokens.ageSeconds() },
   });
   const onListenerError = (err: unknown) => logger.error({ err }, 'push listener failed');
   // A revocation told while Redis was away reached no other node: then every socket's session is re-checked.
@@ -76,7 +83,7 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
     (config.redis
       ? await createRedisBroker({
           ...config.redis,
-          nodeName: config.nodeName ?? `${hostname()}-${process.pid}`,
+          nodeName,
           streams: storage.streams,
           logger,
           metrics,
@@ -87,7 +94,9 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
         })
       : createMemoryBroker(onListenerError));
   if (!config.redis && !parts.broker) metrics.brokerConnected.set(1);
-  const longPoll = new LongPoll(storage.streams, broker);
+  // A long-poll answer counts as received, as a socket's write does: no subscription message for it.
+  const pollMarks = new DeliveryMarks(storage.streams, now, (err) => logger.error({ err }, 'marking long-poll deliveries failed'));
+  const longPoll = new LongPoll(storage.streams, broker, pollMarks);
   const push = createPushServer({
     accounts: storage.accounts,
     streams: storage.streams,
@@ -151,6 +160,11 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
   void prune();
   const pruneTimer = setInterval(prune, 3600_000);
   pruneTimer.unref();
+  const notifier =
+    config.notify && tokens && wechat
+      ? new Notifier({ config: config.notify, timeZone: config.reportTimeZone, store: storage.notify, tokens, wechat, metrics, logger, now })
+      : undefined;
+  notifier?.start();
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
@@ -170,6 +184,7 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
         clearInterval(pruneTimer);
         server.closeIdleConnections();
         longPoll.shutdown();
+        await notifier?.stop();
         await push.shutdown();
         // In-flight requests finish; their keep-alive connections are closed as soon as they go idle.
         const idle = setInterval(() => server.closeIdleConnections(), 50);
@@ -177,6 +192,7 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
         await stopped;
         clearInterval(idle);
         clearTimeout(grace);
+        await pollMarks.flush();
         await broker.close();
         await storage.close();
       })()),

@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/member.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { notifyRoutes } from './routes/notify.js';
 import { officeAccountRoutes } from './routes/office-account.js';
 import { officePageRoutes } from './routes/office-pages.js';
 import { merchantRefusals, scanRoutes } from './routes/scans.js';
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const audit = auditTrail(deps);
   app.route('/', counterRoutes(deps, audit, refusals));
   app.route('/', notificationRoutes(deps, deps.longPoll));
+  app.route('/', notifyRoutes(deps));
   app.route('/', adminRoutes(deps, audit));
   app.route('/', adminShopRoutes(deps, audit));
   app.route('/', officeAccountRoutes(deps, audit));

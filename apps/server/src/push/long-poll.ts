@@ -2,6 +2,7 @@ import type { NotificationsResponse } from '@scanpush/shared';
 import { resultMessage } from '../core/results.js';
 import type { StreamStore } from '../storage/streams.js';
 import type { Broker } from './broker.js';
+import type { DeliveryMarks } from './delivery-marks.js';
 import { planReplay, type ResumePosition } from './stream-reader.js';
 
 /** Most results in one answer; the client asks again from the `lastSeq` it got. */
@@ -34,6 +35,8 @@ export class LongPoll {
   constructor(
     private readonly streams: StreamStore,
     broker: Broker,
+    /** Marks what an answer carried as received, as a socket's write does (no subscription message then). */
+    private readonly marks?: Pick<DeliveryMarks, 'mark'>,
   ) {
     this.unsubscribe = broker.subscribe(({ entry }) => this.wake(entry.memberId, entry.storeId));
   }
@@ -61,6 +64,7 @@ export class LongPoll {
       const answer = entries.length > 0 || !plan.complete || plan.resynced;
       if (answer || Date.now() >= deadline || signal.aborted || this.closing) {
         woken.cancel();
+        for (const entry of entries) this.marks?.mark(entry);
         return { results: entries.map(resultMessage), epoch, lastSeq, complete: plan.complete };
       }
       await woken.promise;

@@ -3,6 +3,7 @@ import type { AuditReport } from './audit.js';
 import type { CardStore } from './cards.js';
 import type { DeviceStore } from './devices.js';
 import type { InviteStore } from './invites.js';
+import type { NotifyStore } from './notify.js';
 import type { OfficeStore } from './office.js';
 import type { ProductStore } from './products.js';
 import type { ReportStore } from './reports.js';
@@ -25,6 +26,8 @@ export interface Storage {
   office: OfficeStore;
   /** Members' enrolled devices, for offline member codes. */
   devices: DeviceStore;
+  /** WeChat subscription messages: members' credits, durable send jobs, the shared access token. */
+  notify: NotifyStore;
   /** Per-day figures and ledger rows of a store, for reports; read-only. */
   reports: ReportStore;
   /** Checks the engine's invariants over the whole database (see Audit); read-only. */
@@ -43,6 +46,7 @@ export type { CardStore, ScanAttempt, ScanRecord } from './cards.js';
 export type { DeviceStore, MemberDevice } from './devices.js';
 export type { Invite, InviteStore, Redemption, StaffCredential } from './invites.js';
 export type { StreamEntry, StreamStore } from './streams.js';
+export type { NewNotifyJob, NotifyCandidate, NotifyJob, NotifyOutcome, NotifyStore, StoredToken } from './notify.js';
 export type { AuditActor, AuditEntry, NewAuditEntry, OfficeStore, Owner, OwnerSession, Shop, StoreCard } from './office.js';
 export type { NewProduct, ProductStore } from './products.js';
 export type { RangeFigures, ReportEntry, ReportStore, TimeRange } from './reports.js';

@@ -19,17 +19,25 @@ const ANSWERS: Record<string, { status?: number; body: string; delayMs?: number 
   noOpenid: { body: JSON.stringify({ session_key: 'c2VjcmV0' }) },
   down: { status: 502, body: 'bad gateway' },
   slow: { body: JSON.stringify({ openid: 'late' }), delayMs: 500 },
+  sent: { body: JSON.stringify({ errcode: 0, errmsg: 'ok' }) },
+  noCredit: { body: JSON.stringify({ errcode: 43101, errmsg: 'user refuse to accept the msg' }) },
+  noErrcode: { body: JSON.stringify({ ok: true }) },
 };
 
 let standIn: Server;
 let base: string;
 const seen: URL[] = [];
+const bodies: string[] = [];
 
 beforeAll(async () => {
   standIn = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     seen.push(url);
-    const answer = ANSWERS[url.searchParams.get('js_code') ?? ''] ?? ANSWERS.invalid!;
+    let body = '';
+    req.on('data', (chunk) => (body += String(chunk)));
+    req.on('end', () => bodies.push(body));
+    // jscode2session's cases by their code, subscribe/send's by their access token.
+    const answer = ANSWERS[url.searchParams.get('js_code') ?? url.searchParams.get('access_token') ?? ''] ?? ANSWERS.invalid!;
     setTimeout(() => {
       // WeChat labels these answers text/plain; the client must not rely on the content type.
       res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain' });
@@ -98,5 +106,29 @@ describe('jscode2session client', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).message).toBe('WeChat could not be reached');
+  });
+});
+
+describe('sendSubscribeMessage', () => {
+  const message = { touser: 'oUser', template_id: 'tmplConsume0001', page: 'pages/member/index', miniprogram_state: 'formal' as const, data: { thing1: { value: '星光洗车' } } };
+
+  it('posts the message with lang zh_CN and answers WeChat errcode as a value', async () => {
+    expect(await client().sendSubscribeMessage('sent', message)).toEqual({ errcode: 0, errmsg: 'ok' });
+    const url = seen[seen.length - 1]!;
+    expect(url.pathname).toBe('/cgi-bin/message/subscribe/send');
+    expect(url.searchParams.get('access_token')).toBe('sent');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(JSON.parse(bodies[bodies.length - 1]!)).toEqual({ ...message, lang: 'zh_CN' });
+    expect(await client().sendSubscribeMessage('noCredit', message)).toEqual({ errcode: 43101, errmsg: 'user refuse to accept the msg' });
+  });
+
+  it.each([
+    ['down', /HTTP 502/],
+    ['slow', /did not answer within 200 ms/],
+    ['html', /not JSON/],
+    ['noErrcode', /without an errcode/],
+  ])('answers %s as unreachable, never throwing', async (token, reason) => {
+    const answer = await client().sendSubscribeMessage(token, message);
+    expect(answer).toEqual({ unreachable: expect.stringMatching(reason) });
   });
 });

@@ -7,6 +7,7 @@ import { counterContract } from './counter.contract.js';
 import { devicesContract } from './devices.contract.js';
 import type { OpenStorage } from './harness.js';
 import { invitesContract } from './invites.contract.js';
+import { notifyContract } from './notify.contract.js';
 import { officeContract } from './office.contract.js';
 import { reportsContract } from './reports.contract.js';
 import { scansContract } from './scans.contract.js';
@@ -32,5 +33,6 @@ export function describeStorageContract(engineName: string, open: OpenStorage): 
     counterContract(open);
     reportsContract(open);
     devicesContract(open);
+    notifyContract(open);
   });
 }

@@ -4,6 +4,7 @@ import { createPostgresAudit } from './audit-postgres.js';
 import { createPostgresCards } from './cards-postgres.js';
 import { createPostgresDevices } from './devices-postgres.js';
 import { createPostgresInvites } from './invites-postgres.js';
+import { createPostgresNotify } from './notify-postgres.js';
 import { createPostgresOffice } from './office-postgres.js';
 import { createPostgresProducts } from './products-postgres.js';
 import { createPostgresReports } from './reports-postgres.js';
@@ -39,6 +40,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     invites: createPostgresInvites(pool),
     office: createPostgresOffice(pool),
     devices: createPostgresDevices(pool),
+    notify: createPostgresNotify(pool),
     products: createPostgresProducts(pool),
     reports: createPostgresReports(pool),
     audit: createPostgresAudit(pool),

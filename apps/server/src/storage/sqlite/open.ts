@@ -11,6 +11,7 @@ import { createSqliteAudit } from './audit-sqlite.js';
 import { createSqliteCards } from './cards-sqlite.js';
 import { createSqliteDevices } from './devices-sqlite.js';
 import { createSqliteInvites } from './invites-sqlite.js';
+import { createSqliteNotify } from './notify-sqlite.js';
 import { createSqliteOffice } from './office-sqlite.js';
 import { createSqliteProducts } from './products-sqlite.js';
 import { createSqliteReports } from './reports-sqlite.js';
@@ -93,6 +94,7 @@ export function createSqliteStorage(options: string | SqliteStorageOptions): Sto
     invites: createSqliteInvites(client, writes),
     office: createSqliteOffice(client, writes),
     devices: createSqliteDevices(client, writes),
+    notify: createSqliteNotify(client, writes),
     products: createSqliteProducts(client, writes),
     reports: createSqliteReports(client),
     audit: createSqliteAudit(client),

@@ -155,6 +155,10 @@ export const outbox = sqliteTable(
     uniqueIndex('outbox_refusal_uq').on(t.qrNonce, t.code).where(sql`${t.qrNonce} IS NOT NULL`),
     // Small by design: rows leave it as soon as any socket received them.
     index('outbox_undelivered_idx').on(t.memberId, t.storeId, t.seq).where(sql`${t.deliveredAt} IS NULL`),
+    // Subscription messages read the undelivered entries of a time window (NotifyStore.unnotified): a
+    // seek here instead of reading all of outbox_undelivered_idx and sorting. Partial like it, so a scan
+    // adds one entry and its delivery mark removes it (about 1 µs a scan, within noise).
+    index('outbox_undelivered_created_idx').on(t.createdAt).where(sql`${t.deliveredAt} IS NULL`),
   ],
 );
 
