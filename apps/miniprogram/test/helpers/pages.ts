@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { BUILD_DIR } from '../setup/compile';
-import { WxNode } from './wx-node';
+import { WxNode, userGesture } from './wx-node';
 
 const require = createRequire(import.meta.url);
 
@@ -42,6 +42,9 @@ export function openPage<D>(simulate: Simulate, name: keyof typeof PAGE_PATHS, q
   const id = simulate.load(join(BUILD_DIR, PAGE_PATHS[name]), { compiler: 'official', rootPath: BUILD_DIR });
   const page = simulate.render(id) as SimComponent<D>;
   page.attach(document.createElement('parent-wrapper'));
+  // j-component dispatches a tap on the element first, then runs its handler in the same task: a
+  // capturing listener marks that task as a tap, as WeChat knows it (wx-node.ts userGesture).
+  for (const name of ['tap', 'change']) page.dom.addEventListener(name, userGesture, true);
   lifecycle(page, 'onLoad', query);
   lifecycle(page, 'onShow');
   return page;

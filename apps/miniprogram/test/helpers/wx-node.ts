@@ -1,6 +1,21 @@
 import WebSocket from 'ws';
 import { RasterCanvas } from './raster-canvas';
 
+/**
+ * Whether the code running now is a tap's handler. WeChat lets `requestSubscribeMessage` and `openSetting`
+ * run only there, synchronously: `userGesture()` (called by the page's tap dispatch, pages.ts) opens it
+ * and a microtask closes it, so a call after an await or a timer is refused as in WeChat.
+ */
+let inGesture = false;
+export function userGesture(): void {
+  inGesture = true;
+  queueMicrotask(() => {
+    inGesture = false;
+  });
+}
+
+type SubscribeChoice = 'accept' | 'reject' | 'ban' | 'filter';
+
 type Callbacks<T> = { success?: (res: T) => void; fail?: (err: { errMsg: string }) => void; complete?: () => void };
 type Json = Record<string, unknown>;
 
@@ -80,6 +95,15 @@ export class WxNode {
   /** Contents of the modals the page showed. */
   readonly modals: string[] = [];
   pullDownStops = 0;
+  // 订阅消息, as the member chooses it.
+  /** What the member picks in the pop-up, per template id (a template not listed: 'reject'). */
+  subscribeAnswers: Record<string, SubscribeChoice> = {};
+  /** WeChat's 订阅消息 settings: the main switch, and the choices kept with 总是保持以上选择 (no pop-up for those). */
+  subscriptionsSetting: { mainSwitch: boolean; itemSettings: Record<string, SubscribeChoice> } = { mainSwitch: true, itemSettings: {} };
+  /** The `tmplIds` of every `requestSubscribeMessage` call, refused ones included. */
+  readonly subscribeRequests: string[][] = [];
+  /** `openSetting` calls that opened the settings page. */
+  settingsOpened = 0;
   /** How long the answer to a request for `url` takes to come back (after the server answered): slow signal. */
   answerDelay: (url: string) => number = () => 0;
 
@@ -148,6 +172,17 @@ export class WxNode {
         setTimeout(() => o.success?.({ confirm: true, cancel: false, errMsg: 'showModal:ok' }), 0);
       },
       stopPullDownRefresh: () => void this.pullDownStops++,
+      requestSubscribeMessage: (o: RequestSubscribeOptions) => this.requestSubscribeMessage(o),
+      getSetting: (o: Callbacks<{ authSetting: Json; subscriptionsSetting?: Json; errMsg: string }> & { withSubscriptions?: boolean }) =>
+        void setTimeout(() => o.success?.({ authSetting: {}, ...(o.withSubscriptions ? { subscriptionsSetting: this.settingsCopy() } : {}), errMsg: 'getSetting:ok' }), 0),
+      openSetting: (o: Callbacks<{ authSetting: Json; subscriptionsSetting?: Json; errMsg: string }> & { withSubscriptions?: boolean }) => {
+        const tapped = inGesture;
+        if (tapped) this.settingsOpened++;
+        setTimeout(() => {
+          if (!tapped) o.fail?.({ errMsg: 'openSetting:fail can only be invoked by user TAP gesture' });
+          else o.success?.({ authSetting: {}, ...(o.withSubscriptions ? { subscriptionsSetting: this.settingsCopy() } : {}), errMsg: 'openSetting:ok' });
+        }, 0);
+      },
       createSelectorQuery: () => selectorQuery(self.canvas),
     });
   }
@@ -227,6 +262,32 @@ export class WxNode {
     this.closesIgnored = 0;
     this.socketCalls = 0;
     this.answerDelay = () => 0;
+    this.subscribeAnswers = {};
+    this.subscriptionsSetting = { mainSwitch: true, itemSettings: {} };
+    this.subscribeRequests.length = 0;
+    this.settingsOpened = 0;
+  }
+
+  /**
+   * `wx.requestSubscribeMessage` as WeChat answers it: refused outside a tap's handler and with the main
+   * switch off (errCode 20004); otherwise each template's kept choice, or what the member picks
+   * (`subscribeAnswers`). Whether WeChat sets an errCode for the tap refusal is not documented: none here.
+   */
+  private requestSubscribeMessage(o: RequestSubscribeOptions): void {
+    const tapped = inGesture;
+    this.subscribeRequests.push([...o.tmplIds]);
+    setTimeout(() => {
+      if (!tapped) return o.fail?.({ errMsg: 'requestSubscribeMessage:fail can only be invoked by user TAP gesture' });
+      const { mainSwitch, itemSettings } = this.subscriptionsSetting;
+      if (!mainSwitch) return o.fail?.({ errCode: 20004, errMsg: 'requestSubscribeMessage:fail The main switch is switched off' });
+      const res: Record<string, string> = { errMsg: 'requestSubscribeMessage:ok' };
+      for (const id of o.tmplIds) res[id] = itemSettings[id] ?? this.subscribeAnswers[id] ?? 'reject';
+      o.success?.(res);
+    }, 0);
+  }
+
+  private settingsCopy(): Json {
+    return { mainSwitch: this.subscriptionsSetting.mainSwitch, itemSettings: { ...this.subscriptionsSetting.itemSettings } };
   }
 
   private async request(opts: RequestOptions): Promise<void> {
@@ -387,6 +448,12 @@ interface RequestOptions extends Callbacks<{ statusCode: number; data: unknown; 
   data?: unknown;
   dataType?: string;
   timeout?: number;
+}
+
+interface RequestSubscribeOptions {
+  tmplIds: string[];
+  success?: (res: Record<string, string>) => void;
+  fail?: (err: { errMsg: string; errCode?: number }) => void;
 }
 
 interface SocketOptions {

@@ -32,6 +32,7 @@ Component<typeof INITIAL_DATA, {}, WechatMiniprogram.Component.MethodOption, [],
     },
     onCardChange(event: WechatMiniprogram.PickerChange) {
       void this.screen?.selectCard(Number(event.detail.value));
+      this.screen?.notify.ask('auto');
     },
     onDismissResult() {
       this.screen?.dismissResult();
@@ -40,7 +41,18 @@ Component<typeof INITIAL_DATA, {}, WechatMiniprogram.Component.MethodOption, [],
       this.screen?.reconnect();
     },
     onQrTap() {
-      if (this.data.qrExpired || (!this.data.qrReady && this.data.qrError)) void this.screen?.retryQr();
+      if (!this.data.qrExpired && !(!this.data.qrReady && this.data.qrError)) return;
+      void this.screen?.retryQr();
+      // After the refresh has started, and only on a tap that refreshes: a pop-up over a code being shown
+      // would be in the way.
+      this.screen?.notify.ask('auto');
+    },
+    // 订阅消息 may only be asked for synchronously inside a tap (lib/subscriptions.ts).
+    onNotifyTap() {
+      this.screen?.notify.ask('row');
+    },
+    onNotifySettings() {
+      this.screen?.notify.openSettings();
     },
     onPullDownRefresh() {
       void this.screen?.pullDown();

@@ -1,6 +1,7 @@
 import type { CardView, StoreSummary } from '@scanpush/shared';
 import { expiryText, type HistoryRow, type ResultView } from '../../lib/messages';
 import type { ConnectionState } from '@scanpush/client';
+import type { NotifyView } from '../../lib/subscriptions';
 
 /** Everything the member page renders. */
 export interface MemberData {
@@ -42,6 +43,8 @@ export interface MemberData {
   historyLoading: boolean;
   /** This phone holds a staff credential: the 员工扫码 entry shows (members never see it). */
   staffEntry: boolean;
+  /** The 到店消费提醒 row (lib/subscriptions.ts); null while the server has subscription messages off. */
+  notify: NotifyView | null;
 }
 
 export const INITIAL_DATA: MemberData = {
@@ -70,6 +73,7 @@ export const INITIAL_DATA: MemberData = {
   historyMore: false,
   historyLoading: false,
   staffEntry: false,
+  notify: null,
 };
 
 /** The card's part of the page: store, count and expiry, as of `now`. */

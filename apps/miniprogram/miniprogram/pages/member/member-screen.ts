@@ -8,6 +8,7 @@ import { serverUrl } from '../../lib/server';
 import { STAFF_SCAN_PAGE, staffBound } from '../../lib/staff-credential';
 import { forgetLegacySeq } from '../../lib/stream-positions';
 import { ApiError } from '../../lib/api';
+import { Subscriptions } from '../../lib/subscriptions';
 import { rememberCards, rememberedCards } from './card-cache';
 import { createCardClient } from './card-client';
 import { HistoryPanel } from './history-panel';
@@ -44,6 +45,8 @@ export class MemberScreen {
   private readonly qr: QrPanel;
   private readonly history: HistoryPanel;
   private readonly screen = new ScreenKeeper();
+  /** 到店消费提醒: the page's taps ask through it (`notify.ask`), synchronously in their handlers. */
+  readonly notify = new Subscriptions({ call: (path, init) => this.sessions.call(path, init), set: (patch) => this.set(patch), now: Date.now });
   private visible = false;
   private online = true;
   private closed = false;
@@ -105,6 +108,7 @@ export class MemberScreen {
       if (this.client?.state === 'idle') this.client.start();
       else this.client?.resume();
       this.qr.startTicking();
+      this.notify.readSetting();
     }
     this.updateScreen();
   }
@@ -209,6 +213,8 @@ export class MemberScreen {
     const switched = pick.storeId !== this.storeId;
     this.set({ phase: 'ready', cards, choices: choiceLabels(cards, pending), cardIndex: index, ...pick.fields, ...(switched ? { result: null, syncNotice: '' } : {}) });
     if (switched) this.history.reset(pick.storeId);
+    // Beside the code, never before it.
+    void this.notify.load();
     await this.useCard(pick.storeId);
   }
 
