@@ -86,4 +86,31 @@ describe('Sweep', () => {
     sweep.stop();
     expect(visits.get(7)).toHaveLength(3);
   });
+
+  it('turns only while it holds members: no timer on an idle server, and once a period again after a pause', () => {
+    const { visits, visit } = recorder();
+    const sweep = new Sweep<number>(1000, visit, 100);
+    expect(sweep.turning).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+    sweep.add(1);
+    expect(sweep.turning).toBe(true);
+    vi.advanceTimersByTime(2000);
+    sweep.delete(1);
+    expect(sweep.turning).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(5000);
+    expect(visits.get(1)).toHaveLength(2);
+
+    sweep.add(2);
+    const added = Date.now();
+    vi.advanceTimersByTime(3000);
+    const times = visits.get(2)!;
+    expect(times).toHaveLength(3);
+    // First visit within one period of joining, then one period apart.
+    expect(times[0]! - added).toBeLessThanOrEqual(1000);
+    expect(times[1]! - times[0]!).toBe(1000);
+    sweep.stop();
+    sweep.add(3);
+    expect(sweep.turning).toBe(false);
+  });
 });

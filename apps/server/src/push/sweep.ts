@@ -10,7 +10,10 @@
 export class Sweep<T> {
   private readonly slots: Set<T>[];
   private readonly slotOf = new Map<T, Set<T>>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly tickMs: number;
+  /** Runs only while the set holds members: an idle server is not woken ten times a second for nothing. */
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private cursor = 0;
   private nextSlot = 0;
 
@@ -22,8 +25,7 @@ export class Sweep<T> {
   constructor(periodMs: number, private readonly visit: (member: T) => void, tickMs = 100) {
     const n = Math.max(1, Math.round(periodMs / tickMs));
     this.slots = Array.from({ length: n }, () => new Set<T>());
-    this.timer = setInterval(() => this.tick(), periodMs / n);
-    this.timer.unref();
+    this.tickMs = periodMs / n;
   }
 
   get size(): number {
@@ -40,15 +42,32 @@ export class Sweep<T> {
     this.nextSlot = (this.nextSlot + 1) % this.slots.length;
     slot.add(member);
     this.slotOf.set(member, slot);
+    if (!this.timer && !this.stopped) {
+      // The wheel turns on from where it stopped: every member is still visited once per period.
+      this.timer = setInterval(() => this.tick(), this.tickMs);
+      this.timer.unref();
+    }
   }
 
   delete(member: T): void {
     this.slotOf.get(member)?.delete(member);
     this.slotOf.delete(member);
+    if (this.slotOf.size === 0) this.pause();
+  }
+
+  /** Whether the wheel is turning (it turns only while it has members). */
+  get turning(): boolean {
+    return this.timer !== undefined;
   }
 
   stop(): void {
+    this.stopped = true;
+    this.pause();
+  }
+
+  private pause(): void {
     clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /** Visits the members of the current slot; a visit may delete members, this one included. */

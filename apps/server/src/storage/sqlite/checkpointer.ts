@@ -6,6 +6,11 @@ import type Database from 'better-sqlite3';
 /** How often the worker copies the WAL back into the database file: a pass then has little to copy. */
 const INTERVAL_MS = 20;
 /**
+ * The longest pause between looks while nothing is written. A burst after a quiet spell waits at most this
+ * for its first checkpoint; the inline one at INLINE_PAGES bounds the WAL meanwhile.
+ */
+const IDLE_MS = 1000;
+/**
  * The writing connection still checkpoints inline, but only past 4,000 pages (SQLite's default is
  * 1,000): under steady writes a passive checkpoint from another connection rarely finds the WAL idle, so
  * only a checkpoint on the writing connection lets the WAL start over, and with the worker copying the
@@ -27,10 +32,29 @@ const run = () => {
     parentPort.postMessage({ error: String(err && err.message || err) });
   }
 };
-const timer = setInterval(run, workerData.intervalMs);
+// data_version changes when another connection commits: with nothing written since the last look there
+// is nothing to copy, and the pause doubles (up to idleMs), so an idle server is not woken 50 times a
+// second; the first look that finds a commit brings it back to intervalMs.
+// Unknown at first: commits made before this worker opened its connection leave no trace in its
+// data_version, so the first look always checkpoints.
+let seen;
+let pause = workerData.intervalMs;
+let timer;
+const tick = () => {
+  const version = db.pragma('data_version', { simple: true });
+  if (version !== seen) {
+    seen = version;
+    run();
+    pause = workerData.intervalMs;
+  } else {
+    pause = Math.min(pause * 2, workerData.idleMs);
+  }
+  timer = setTimeout(tick, pause);
+};
+timer = setTimeout(tick, pause);
 parentPort.on('message', (message) => {
   if (message !== 'stop') return;
-  clearInterval(timer);
+  clearTimeout(timer);
   run();
   db.close();
   parentPort.close();
@@ -55,7 +79,7 @@ export class Checkpointer {
     client.pragma(`wal_autocheckpoint = ${INLINE_PAGES}`);
     this.worker = new Worker(WORKER, {
       eval: true,
-      workerData: { path: resolve(client.name), driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs: INTERVAL_MS },
+      workerData: { path: resolve(client.name), driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs: INTERVAL_MS, idleMs: IDLE_MS },
     });
     // Checkpoints are housekeeping: they never keep the process alive on their own.
     this.worker.unref();
