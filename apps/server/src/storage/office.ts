@@ -10,6 +10,8 @@ export interface OfficeStore {
   /** Every shop, oldest first, with how many stores and owners each has. */
   listShops(): Promise<(Shop & { stores: number; owners: number })[]>;
 
+  /** Creates a store already in the shop, in one statement (never a store in no shop by accident). */
+  createShopStore(shopId: number, name: string, at: number): Promise<{ id: number; name: string }>;
   /** Puts a store into a shop (or out of any, with null); false when there is no such store. */
   setStoreShop(storeId: number, shopId: number | null): Promise<boolean>;
   /** The shop a store belongs to; null when none; undefined when there is no such store. */

@@ -30,8 +30,7 @@ export function adminRoutes(deps: AppDeps, audit: AuditTrail) {
     .post('/api/admin/stores', admin, async (c) => {
       const body = await readJson(c, newStore);
       if (body.shopId !== undefined && !(await office.getShop(body.shopId))) throw new AppError('NOT_FOUND', `No shop ${body.shopId}`, { field: 'shopId' });
-      const store = await accounts.createStore(body.name, now());
-      if (body.shopId !== undefined) await office.setStoreShop(store.id, body.shopId);
+      const store = body.shopId === undefined ? await accounts.createStore(body.name, now()) : await office.createShopStore(body.shopId, body.name, now());
       await audit(c, { action: 'store.create', subject: `store:${store.id}`, storeId: store.id, shopId: body.shopId ?? null, detail: { name: store.name } });
       return c.json(store, 201);
     })

@@ -37,7 +37,7 @@ export const SIGN_IN_REFUSALS = { perLogin: { perMinute: 1, burst: 5 }, perAddre
  * sessions (one per browser, revocable), the password, and the shop's stores.
  */
 export function officeAccountRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'config' | 'logger'>, audit: AuditTrail) {
-  const { office, accounts } = deps.storage;
+  const { office } = deps.storage;
   const owner = requireOwner(deps);
   const trusted = trustedProxies(deps.config.trustProxy);
   // The shop's days and times, as reports count them (REPORT_TIME_ZONE): the pages show times in it too.
@@ -159,8 +159,7 @@ export function officeAccountRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'con
     .post('/api/office/stores', owner, async (c) => {
       const body = await readJson(c, newStore);
       const me = c.get('owner');
-      const store = await accounts.createStore(body.name, deps.now());
-      await office.setStoreShop(store.id, me.shopId);
+      const store = await office.createShopStore(me.shopId, body.name, deps.now());
       await audit(c, { action: 'store.create', subject: `store:${store.id}`, storeId: store.id, shopId: me.shopId, detail: { name: store.name } });
       return c.json(store, 201);
     });

@@ -72,6 +72,12 @@ export function officeContract(open: OpenStorage): void {
       expect((await storage.office.listShopStores(shop.id)).map((s) => s.id)).toEqual([b.id]);
       expect(await storage.office.setStoreShop(9999, shop.id)).toBe(false);
       expect(await storage.office.storeShop(9999)).toBeUndefined();
+      // A store made in the shop is in it from its first moment, and a store like any other.
+      const made = await storage.office.createShopStore(shop.id, '东门店', T0 + 3);
+      expect(made).toEqual({ id: expect.any(Number), name: '东门店' });
+      expect(await storage.accounts.getStore(made.id)).toEqual({ id: made.id, name: '东门店' });
+      expect(await storage.office.storeShop(made.id)).toBe(shop.id);
+      expect((await storage.office.listShopStores(shop.id)).map((s) => s.id)).toEqual([b.id, made.id]);
       // A shop that does not exist is refused by its foreign key.
       await expect(storage.office.setStoreShop(a.id, 9999)).rejects.toThrow();
       expect(await storage.office.storeShop(a.id)).toBeNull();

@@ -39,6 +39,9 @@ export function createPostgresOffice(pool: pg.Pool): OfficeStore {
                 (SELECT count(*) FROM owners o WHERE o.shop_id = shops.id) AS owners
          FROM shops ORDER BY id`,
       ),
+    async createShopStore(shopId, name, at) {
+      return (await one<{ id: number; name: string }>('INSERT INTO stores (name, created_at, shop_id) VALUES ($1, $2, $3) RETURNING id, name', [name, at, shopId]))!;
+    },
     setStoreShop: (storeId, shopId) => some('UPDATE stores SET shop_id = $1 WHERE id = $2 RETURNING id', [shopId, storeId]),
     async storeShop(storeId) {
       return (await one<{ shopId: number | null }>('SELECT shop_id AS "shopId" FROM stores WHERE id = $1', [storeId]))?.shopId;

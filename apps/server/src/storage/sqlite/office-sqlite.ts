@@ -32,6 +32,9 @@ export function createSqliteOffice(client: Database.Database, writes: GroupCommi
        FROM shops ORDER BY id`,
     ),
     setStoreShop: client.prepare<[number | null, number]>('UPDATE stores SET shop_id = ? WHERE id = ?'),
+    createShopStore: client.prepare<[string, number, number], { id: number; name: string }>(
+      'INSERT INTO stores (name, created_at, shop_id) VALUES (?, ?, ?) RETURNING id, name',
+    ),
     storeShop: client.prepare<[number], { shopId: number | null }>('SELECT shop_id AS shopId FROM stores WHERE id = ?'),
     shopStores: client.prepare<[number], { id: number; name: string; createdAt: number }>(
       'SELECT id, name, created_at AS createdAt FROM stores WHERE shop_id = ? ORDER BY id',
@@ -90,6 +93,7 @@ export function createSqliteOffice(client: Database.Database, writes: GroupCommi
     getShop: async (id) => q.shop.get(id),
     listShops: async () => q.shops.all(),
     setStoreShop: (storeId, shopId) => writes.run(() => changed(q.setStoreShop.run(shopId, storeId))),
+    createShopStore: (shopId, name, at) => writes.run(() => q.createShopStore.get(name, at, shopId)!),
     async storeShop(storeId) {
       return q.storeShop.get(storeId)?.shopId;
     },
