@@ -13,12 +13,35 @@ import { checkMerchantRefusals, idempotencyKey, merchantRefusals } from './scans
 
 const saleRequest = z.object({ qr: z.string().min(1).max(512), productId: id });
 // Ledger ids grow with traffic (bigint in PostgreSQL), so they are bounded by what JSON carries exactly.
-const reversalRequest = z.object({ ledgerId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER), reason: z.string().trim().min(1).max(200) });
+export const reversalRequest = z.object({ ledgerId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER), reason: z.string().trim().min(1).max(200) });
 
 const PRODUCT_MESSAGES = {
   PRODUCT_NOT_FOUND: 'This store sells no such product',
   PRODUCT_ARCHIVED: 'This product is archived and no longer sold',
 } as const;
+
+/** What the counter's core needs, for staff at the counter and for owners in the back office alike. */
+export function counterDeps(deps: Pick<AppDeps, 'storage' | 'codes' | 'broker' | 'now' | 'config'>): CounterDeps {
+  return {
+    cards: deps.storage.cards,
+    codes: deps.codes,
+    broker: deps.broker,
+    now: deps.now,
+    preciseNow: wallClockMs,
+    reversalWindowMs: deps.config.reversalWindowSeconds * 1000,
+  };
+}
+
+/**
+ * Counts a first answer in scanpush_counter_results_total; a retry's answer was counted the first time
+ * and a key reused for another request decided nothing. Answers whether it was a first refusal.
+ */
+export function countCounterOutcome(metrics: AppDeps['metrics'], action: 'sale' | 'reversal', outcome: CounterOutcome<string>): boolean {
+  if (outcome.kind === 'idempotency-mismatch' || (outcome.kind === 'done' && outcome.replayed)) return false;
+  const result = outcome.kind === 'refused' ? outcome.reason : (resultName(outcome.result.code) ?? String(outcome.result.code));
+  metrics.counterResults.inc({ action, result });
+  return outcome.kind !== 'done';
+}
 
 /**
  * The counter, for staff (a merchant credential, own store only): the store's products, sales and
@@ -29,23 +52,12 @@ export function counterRoutes(
   audit: AuditTrail,
   refusals: MerchantRefusals = merchantRefusals(deps.config),
 ) {
-  const counter: CounterDeps = {
-    cards: deps.storage.cards,
-    codes: deps.codes,
-    broker: deps.broker,
-    now: deps.now,
-    preciseNow: wallClockMs,
-    reversalWindowMs: deps.config.reversalWindowSeconds * 1000,
-  };
+  const counter = counterDeps(deps);
   const staff = requireMerchant(deps);
-  // A retry's answer was counted the first time; a key reused for another request decided nothing.
   // A refusal costs the merchant key as a refused scan does: forged QR codes or ledger ids sent through
   // the counter meet the same limit as through the scanner.
   const count = (action: 'sale' | 'reversal', merchantId: number, outcome: CounterOutcome<string>) => {
-    if (outcome.kind === 'idempotency-mismatch' || (outcome.kind === 'done' && outcome.replayed)) return;
-    if (outcome.kind !== 'done') refusals.refused(merchantId, deps.now());
-    const result = outcome.kind === 'refused' ? outcome.reason : (resultName(outcome.result.code) ?? String(outcome.result.code));
-    deps.metrics.counterResults.inc({ action, result });
+    if (countCounterOutcome(deps.metrics, action, outcome)) refusals.refused(merchantId, deps.now());
   };
   return new Hono<AppEnv>()
     .get('/api/products', staff, async (c) => c.json({ products: await deps.storage.products.list(c.get('merchant').storeId, false) }))

@@ -1,20 +1,18 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { processReversal, type CounterDeps } from '../../core/counter.js';
+import { processReversal } from '../../core/counter.js';
 import { AppError } from '../../errors.js';
-import { wallClockMs } from '../../push/broker.js';
 import type { AuditEntry, StoreCard } from '../../storage/office.js';
 import type { AuditTrail } from '../audit-trail.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import type { StoreScope } from '../store-access.js';
 import { check, decimalParam, idParam, readJson } from '../validation.js';
-import { counterAnswer } from './counter.js';
+import { countCounterOutcome, counterAnswer, counterDeps, reversalRequest } from './counter.js';
 
 const memberPath = z.object({ storeId: idParam, memberId: idParam });
 const listQuery = z.object({ limit: decimalParam(1, 500).default(200) });
 // `before`: a ledger id or an audit id, which grow with traffic, so bounded by what JSON carries exactly.
 const pageQuery = z.object({ before: decimalParam(1, Number.MAX_SAFE_INTEGER).optional() });
-const reversalRequest = z.object({ ledgerId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER), reason: z.string().trim().min(1).max(200) });
 
 export const PAGE = 50;
 
@@ -26,14 +24,7 @@ export const PAGE = 50;
 export function storeMemberRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'config' | 'codes' | 'broker' | 'metrics'>, scope: StoreScope, audit: AuditTrail) {
   const { office, cards } = deps.storage;
   const { prefix, guard } = scope;
-  const counter: CounterDeps = {
-    cards,
-    codes: deps.codes,
-    broker: deps.broker,
-    now: deps.now,
-    preciseNow: wallClockMs,
-    reversalWindowMs: deps.config.reversalWindowSeconds * 1000,
-  };
+  const counter = counterDeps(deps);
   return new Hono<AppEnv>()
     .get(`${prefix}/members`, guard, async (c) => {
       const { limit } = check(listQuery, c.req.query());
@@ -54,7 +45,7 @@ export function storeMemberRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'confi
       // No Idempotency-Key here: its records are per staff credential. A repeated reversal is
       // ALREADY_REVERSED, which is what a double tap in the back office should say anyway.
       const outcome = await processReversal(counter, { ledgerId: body.ledgerId, reason: body.reason, by: { merchantId: null, storeId }, idempotencyKey: null });
-      deps.metrics.counterResults.inc({ action: 'reversal', result: outcome.kind === 'done' ? outcome.result.name : outcome.kind === 'refused' ? outcome.reason : outcome.kind });
+      countCounterOutcome(deps.metrics, 'reversal', outcome);
       const answer = counterAnswer(outcome);
       await audit(c, { action: 'reversal', subject: `ledger:${body.ledgerId}`, detail: { reason: body.reason, memberId: answer.result.memberId, remaining: answer.result.remaining } });
       return c.json(answer);
