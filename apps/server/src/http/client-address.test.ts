@@ -28,6 +28,9 @@ describe('parseTrustedProxies', () => {
     ['127.0.0.1,nginx', '"nginx" is not an IP address or CIDR block'],
     ['10.0.0.256', '"10.0.0.256" is not an IP address or CIDR block'],
     ['10.0.0.0/33', '"10.0.0.0/33" needs a prefix length from 0 to 32'],
+    // Found by the property test (FC_SEED=-62081284): isIP takes a zone, node's BlockList throws on it.
+    ['::100.100.100.0%eth0/0', '"::100.100.100.0%eth0/0": an IPv6 zone (%…) cannot be trusted by address; leave it out'],
+    ['fe80::1%eth0', '"fe80::1%eth0": an IPv6 zone (%…) cannot be trusted by address; leave it out'],
     ['::/129', '"::/129" needs a prefix length from 0 to 128'],
     ['10.0.0.0/', '"10.0.0.0/" needs a prefix length from 0 to 32'],
     ['10.0.0.0/8/1', '"10.0.0.0/8/1" is not an IP address or CIDR block'],

@@ -19,6 +19,8 @@ export function parseTrustedProxies(text: string): { ok: true; value: string[] }
     const address = unmapped(rawAddress);
     const family = isIP(address);
     if (family === 0 || extra !== undefined) return { ok: false, reason: `"${entry}" is not an IP address or CIDR block` };
+    // isIP takes an IPv6 zone (`fe80::1%eth0`) but node's BlockList refuses one: say so here, not at start.
+    if (address.includes('%')) return { ok: false, reason: `"${entry}": an IPv6 zone (%…) cannot be trusted by address; leave it out` };
     if (prefix === undefined) {
       value.push(address);
       continue;
