@@ -65,6 +65,22 @@ describe('GroupCommit', () => {
     expect(commits()).toBe(1);
   });
 
+  it('runs a write alone in its transaction without a savepoint, and undoes all of it when it throws', async () => {
+    const group = new GroupCommit(db);
+    await group.run(insert(1));
+    expect(statements.some((s) => s.startsWith('SAVEPOINT'))).toBe(false);
+    const failed = group.run(() => {
+      insert(2)();
+      insert(1)(); // UNIQUE violation after a write of its own
+    });
+    await expect(failed).rejects.toThrow(/UNIQUE/);
+    expect(committed()).toEqual([1]);
+    expect(db.inTransaction).toBe(false);
+    // The next write commits as usual.
+    await group.run(insert(3));
+    expect(committed()).toEqual([1, 3]);
+  });
+
   it('fails every write of the batch when the COMMIT fails, and writes none of them', async () => {
     const group = new GroupCommit(db);
     const outcomes = await Promise.allSettled([

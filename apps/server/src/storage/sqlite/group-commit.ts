@@ -30,6 +30,14 @@ export class GroupCommit {
     // Called inside the outer transaction, better-sqlite3 runs this one as a savepoint.
     const savepoint = client.transaction((work: () => unknown) => work());
     this.commit = client.transaction((batch: Pending[]) => {
+      // A write alone needs no savepoint: if it throws, the transaction it has to itself rolls back.
+      // A savepoint costs a SAVEPOINT/RELEASE pair and a statement journal of every page it changes.
+      if (batch.length === 1) {
+        const item = batch[0]!;
+        item.value = item.work();
+        item.ok = true;
+        return;
+      }
       for (const item of batch) {
         // Some errors (a full disk, I/O) make SQLite roll back the whole transaction. A write run after
         // that would commit on its own while its batch is failed: refuse the rest instead.

@@ -59,6 +59,10 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous = 'norma
   client.pragma('cache_size = -32000');
   // Another process (a backup, a second server by mistake) holding the write lock: wait, don't fail.
   client.pragma('busy_timeout = 5000');
+  // Savepoints (one per write in a group commit) journal the pages they change to a temporary file:
+  // two system calls a page, most of the time a scan spent in the kernel after the WAL's own writes.
+  // In memory they are undone the same way; a batch's journal is a few pages.
+  client.pragma('temp_store = MEMORY');
   migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
   return client;
 }
