@@ -15,6 +15,10 @@ missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 [ -d /usr/share/fonts/opentype/noto ] || missing="$missing fonts-noto-cjk"
 
+# test/prometheus.test.ts: promtool checks and unit-tests deploy/prometheus/scanpush-alerts.yml. Debian's
+# `prometheus` package ships it; the package's own server is not used (see the note in install_missing).
+[ -x /usr/bin/promtool ] || missing="$missing prometheus"
+
 install_missing() {
   if [ "$(id -u)" -ne 0 ]; then
     echo "ensure-system-deps: missing Debian packages:$missing (run this script as root to install them)" >&2

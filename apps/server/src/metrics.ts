@@ -131,7 +131,21 @@ export function createMetrics(sources: {
       },
     }),
     httpRequests: new Counter({ name: 'scanpush_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'] as const, registers: [registry] }),
+    scanDuration: new Histogram({
+      name: 'scanpush_scan_duration_seconds',
+      help: 'POST /api/scans from its arrival to its answer, refusals and errors included (the merchant waits this long)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    dbErrors: new Counter({
+      name: 'scanpush_db_errors_total',
+      help: 'HTTP requests that failed on the database: unavailable (answered 503: unreachable, timed out, no connection free) or failed (answered 500: any other error of the driver, such as a full disk, an I/O error, a corrupt file)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
   };
+  // Both kinds from 0, so the first error is an increase that rate() sees, not the birth of a series.
+  for (const kind of ['unavailable', 'failed'] as const) m.dbErrors.inc({ kind }, 0);
   return m;
 }
 

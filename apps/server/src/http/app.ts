@@ -4,7 +4,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { AppError, HTTP_STATUS } from '../errors.js';
-import { StorageUnavailableError } from '../storage/errors.js';
+import type { Metrics } from '../metrics.js';
+import { StorageUnavailableError, databaseErrorKind } from '../storage/errors.js';
 import { clientAddress, trustedProxies } from './client-address.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { auditTrail } from './audit-trail.js';
@@ -42,7 +43,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next();
     const route = c.req.routePath;
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    const ms = Math.round((performance.now() - started) * 10) / 10;
+    const elapsed = performance.now() - started;
+    // The scan alone is timed: it is what a merchant waits for at the counter (other routes are counted only).
+    if (route === '/api/scans') metrics.scanDuration.observe(elapsed / 1000);
+    const ms = Math.round(elapsed * 10) / 10;
     const level = c.res.status >= 500 ? 'error' : 'info';
     const client = clientAddress(c, trusted);
     logger[level]({ requestId: c.get('requestId'), client, method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
@@ -75,7 +79,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', consoleRoutes(deps));
   app.route('/', officePageRoutes(deps));
 
-  return answerErrorsInOneShape(app, logger);
+  return answerErrorsInOneShape(app, logger, metrics);
 }
 
 /** The `/metrics` listener of its own (METRICS_PORT): that route only, errors in the same shape. */
@@ -83,14 +87,15 @@ export function createMetricsApp(deps: Pick<AppDeps, 'metrics' | 'logger' | 'con
   const app = new Hono<AppEnv>();
   app.use(requestId());
   app.route('/', metricsRoutes(deps.metrics, deps.config.metrics.token));
-  return answerErrorsInOneShape(app, deps.logger);
+  return answerErrorsInOneShape(app, deps.logger, deps.metrics);
 }
 
 /**
  * Every error leaves in the one shape: no route (404), a route without this method (405 with `Allow`),
- * AppError with its code's status, the database away (503), anything else (500, logged).
+ * AppError with its code's status, the database away (503), anything else (500, logged). Errors of the
+ * database are counted in scanpush_db_errors_total by kind.
  */
-function answerErrorsInOneShape(app: Hono<AppEnv>, logger: AppDeps['logger']): Hono<AppEnv> {
+export function answerErrorsInOneShape(app: Hono<AppEnv>, logger: AppDeps['logger'], metrics: Pick<Metrics, 'dbErrors'>): Hono<AppEnv> {
   let allowed: ((path: string) => string[]) | undefined;
   app.notFound((c) => {
     // Built on first use: every route is registered by then.
@@ -102,6 +107,8 @@ function answerErrorsInOneShape(app: Hono<AppEnv>, logger: AppDeps['logger']): H
   });
   app.onError((err, c) => {
     if (err instanceof AppError) return errorResponse(c, err);
+    const database = databaseErrorKind(err);
+    if (database) metrics.dbErrors.inc({ kind: database });
     if (err instanceof StorageUnavailableError) {
       // Nothing was written: the client may retry (an Idempotency-Key makes a scan's retry safe).
       logger.warn({ err: err.message, requestId: c.get('requestId'), path: c.req.path }, 'database unavailable');
