@@ -148,6 +148,8 @@ function routeTable(): Row[] {
     },
     // The 办卡 entry a plain camera opens: a page naming the store, for anyone.
     { method: 'GET', route: '/m/store/:storeId', allow: PUBLIC, ok: { status: 200 }, request: get('/m/store/2') },
+    // The API's description: on outside production (OPENAPI), and it holds no data.
+    { method: 'GET', route: '/openapi.json', allow: PUBLIC, ok: { status: 200 }, request: get('/openapi.json') },
     // Without a device name: refused before the code is looked at, so no refusal is counted against the address.
     { method: 'POST', route: '/api/staff/join', allow: PUBLIC, ok: { status: 400, code: 'VALIDATION_FAILED' }, request: post('/api/staff/join', { code: 'spi_x' }) },
 

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       demo: true,
       devLogin: true,
       console: true,
+      openApi: true,
       heartbeatMs: 25_000,
       trustProxy: [],
     });
@@ -42,9 +43,11 @@ describe('loadConfig', () => {
     });
   });
 
-  it('turns the demo, the dev login and the console off in production', () => {
+  it('turns the demo, the dev login, the console and the OpenAPI document off in production', () => {
     const config = load({ NODE_ENV: 'production', QR_SECRET: SECRET });
-    expect(config).toMatchObject({ demo: false, devLogin: false, console: false, qrSecret: SECRET, qrSecretGenerated: false });
+    expect(config).toMatchObject({ demo: false, devLogin: false, console: false, openApi: false, qrSecret: SECRET, qrSecretGenerated: false });
+    expect(load({ NODE_ENV: 'production', QR_SECRET: SECRET, OPENAPI: 'on' }).openApi).toBe(true);
+    expect(load({ OPENAPI: 'off' }).openApi).toBe(false);
   });
 
   it('reads empty values as unset, as systemd environment files write them', () => {

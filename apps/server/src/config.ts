@@ -59,6 +59,7 @@ const schema = z.object({
     .optional(),
   DEV_LOGIN: bool.optional(),
   CONSOLE: bool.optional(),
+  OPENAPI: bool.optional(),
   WECHAT_APPID: z.string().regex(/^wx[0-9A-Za-z]{16}$/, 'must look like wx followed by 16 letters or digits').optional(),
   WECHAT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com'),
@@ -143,6 +144,8 @@ export interface Config {
   devLogin: boolean;
   /** Serve the browser console (apps/console) at `/`. Static files only: it holds no credential. */
   console: boolean;
+  /** Serve the OpenAPI document at `/openapi.json` (on outside production; off answers 404). */
+  openApi: boolean;
   /** WeChat login (`POST /api/auth/wechat`). Without appid and secret that route refuses with UNAVAILABLE. */
   wechat: { appid: string | undefined; secret: string | undefined; apiBase: string };
   /** Subscription messages; undefined when off (no template configured). */
@@ -277,6 +280,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     demoOwnerPassword: v.DEMO_OWNER_PASSWORD,
     devLogin: v.DEV_LOGIN ?? !production,
     console: v.CONSOLE ?? !production,
+    openApi: v.OPENAPI ?? !production,
     wechat: { appid: v.WECHAT_APPID, secret: v.WECHAT_SECRET, apiBase: v.WECHAT_API_BASE },
     notify:
       v.WECHAT_NOTIFY_TEMPLATE_ID && v.WECHAT_NOTIFY_FIELDS

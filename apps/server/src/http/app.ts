@@ -22,6 +22,7 @@ import { notificationRoutes } from './routes/notifications.js';
 import { notifyRoutes } from './routes/notify.js';
 import { officeAccountRoutes } from './routes/office-account.js';
 import { officePageRoutes } from './routes/office-pages.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { merchantRefusals, scanRoutes } from './routes/scans.js';
 import { staffJoinRoutes } from './routes/staff-join.js';
 import { storeMemberRoutes } from './routes/store-members.js';
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', staffJoinRoutes(deps, audit));
   app.route('/', consoleRoutes(deps));
   app.route('/', officePageRoutes(deps));
+  app.route('/', openApiRoutes(deps.config, () => app.routes.filter((r) => r.method !== 'ALL')));
 
   return answerErrorsInOneShape(app, logger, metrics);
 }

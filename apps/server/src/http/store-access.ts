@@ -21,7 +21,7 @@ export interface StoreScope {
   guard: MiddlewareHandler<AppEnv>;
 }
 
-const storePath = z.object({ storeId: idParam });
+export const storePath = z.object({ storeId: idParam });
 
 export function storeScopes(deps: AppDeps): StoreScope[] {
   const operator = requireAdmin(deps);

@@ -37,7 +37,9 @@ export function decimalParam(min: number, max: number) {
       const value = parseDecimal(text, min, max);
       if (value === undefined) ctx.addIssue({ code: 'custom', message: bounds });
       return value ?? z.NEVER;
-    });
+    })
+    // What the OpenAPI document says of it: the text as sent, since the number is read from it.
+    .meta({ description: bounds, pattern: '^(0|[1-9][0-9]{0,15})$' });
 }
 /** A row id in a path or a query string. */
 export const idParam = decimalParam(1, MAX_ID);

@@ -9,11 +9,14 @@ import { check, id, idParam, readJson } from '../validation.js';
 import { ownerLogin, ownerPassword } from './office-account.js';
 
 const name = z.string().trim().min(1).max(100);
-const shopPath = z.object({ shopId: idParam });
-const storePath = z.object({ storeId: idParam });
-const idPath = z.object({ id: idParam });
-const newOwner = z.object({ login: ownerLogin, name, password: ownerPassword });
-const storeShop = z.object({ shopId: id.nullable() });
+export const shopPath = z.object({ shopId: idParam });
+export const storePath = z.object({ storeId: idParam });
+export const idPath = z.object({ id: idParam });
+export const newOwner = z.object({ login: ownerLogin, name, password: ownerPassword });
+export const storeShop = z.object({ shopId: id.nullable() });
+export const newShop = z.object({ name });
+export const passwordReset = z.object({ password: ownerPassword });
+export const ownerDisabled = z.object({ disabled: z.boolean() });
 
 /**
  * The platform operator sets shops up: a shop, its owners (who then sign in to the back office), which
@@ -32,7 +35,7 @@ export function adminShopRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'config'
   };
   return new Hono<AppEnv>()
     .post('/api/admin/shops', admin, async (c) => {
-      const body = await readJson(c, z.object({ name }));
+      const body = await readJson(c, newShop);
       const shop = await office.createShop(body.name, deps.now());
       await audit(c, { action: 'shop.create', subject: `shop:${shop.id}`, shopId: shop.id, storeId: null, detail: { name: shop.name } });
       return c.json({ ...shop, createdAt: new Date(shop.createdAt).toISOString() }, 201);
@@ -75,7 +78,7 @@ export function adminShopRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'config'
     })
     .post('/api/admin/owners/:id/password', admin, async (c) => {
       const { id: ownerId } = check(idPath, c.req.param());
-      const body = await readJson(c, z.object({ password: ownerPassword }));
+      const body = await readJson(c, passwordReset);
       const owner = await ownerExists(ownerId);
       await office.setOwnerPassword(ownerId, await hashPassword(body.password));
       const revoked = await office.revokeOwnerSessions(ownerId, deps.now());
@@ -84,7 +87,7 @@ export function adminShopRoutes(deps: Pick<AppDeps, 'storage' | 'now' | 'config'
     })
     .post('/api/admin/owners/:id/disable', admin, async (c) => {
       const { id: ownerId } = check(idPath, c.req.param());
-      const body = await readJson(c, z.object({ disabled: z.boolean() }));
+      const body = await readJson(c, ownerDisabled);
       const owner = await ownerExists(ownerId);
       await office.setOwnerDisabled(ownerId, body.disabled, deps.now());
       const revoked = body.disabled ? await office.revokeOwnerSessions(ownerId, deps.now()) : 0;

@@ -10,11 +10,11 @@ import { check, id, idParam, readJson } from '../validation.js';
 import { revokeInvite } from './store-staff.js';
 
 const name = z.string().trim().min(1).max(100);
-const newStore = z.object({ name, shopId: id.optional() });
-const newMember = z.object({ name: name.optional() });
-const topUp = z.object({ memberId: id, storeId: id, uses: z.number().int().min(1).max(10_000) });
-const newMerchant = z.object({ storeId: id, name });
-const idPath = z.object({ id: idParam });
+export const newStore = z.object({ name, shopId: id.optional() });
+export const newMember = z.object({ name: name.optional() });
+export const topUp = z.object({ memberId: id, storeId: id, uses: z.number().int().min(1).max(10_000) });
+export const newMerchant = z.object({ storeId: id, name });
+export const idPath = z.object({ id: idParam });
 
 /**
  * The operator's API: stores, members, cards, merchant keys, session revocation. A store's own routes

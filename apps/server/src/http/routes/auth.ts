@@ -8,8 +8,8 @@ import type { AppDeps, AppEnv } from '../context.js';
 import { id, readJson } from '../validation.js';
 
 // wx.login codes are short printable tokens; anything else never reaches WeChat.
-const wechatLogin = z.object({ code: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'code must be the code wx.login returned') });
-const devLogin = z.object({ userId: id });
+export const wechatLogin = z.object({ code: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'code must be the code wx.login returned') });
+export const devLogin = z.object({ userId: id });
 
 export function authRoutes(deps: AppDeps) {
   const { wechat } = deps;

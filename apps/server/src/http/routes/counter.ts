@@ -11,7 +11,7 @@ import { check, id, readJson } from '../validation.js';
 import type { MerchantRefusals } from '../../core/merchant-refusals.js';
 import { checkMerchantRefusals, idempotencyKey, merchantRefusals } from './scans.js';
 
-const saleRequest = z.object({ qr: z.string().min(1).max(512), productId: id });
+export const saleRequest = z.object({ qr: z.string().min(1).max(512), productId: id });
 // Ledger ids grow with traffic (bigint in PostgreSQL), so they are bounded by what JSON carries exactly.
 export const reversalRequest = z.object({ ledgerId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER), reason: z.string().trim().min(1).max(200) });
 

@@ -11,8 +11,8 @@ import { check, idParam, readJson } from '../validation.js';
 /** Live devices a member may hold: enrolling one more revokes the oldest live one. */
 export const MAX_LIVE_DEVICES = 10;
 
-const newDevice = z.object({ name: z.string().trim().min(1).max(60).optional() });
-const idPath = z.object({ id: idParam });
+export const newDevice = z.object({ name: z.string().trim().min(1).max(60).optional() });
+export const idPath = z.object({ id: idParam });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

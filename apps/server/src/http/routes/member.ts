@@ -7,10 +7,10 @@ import { requireMember } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { check, decimalParam, id, idParam, readJson } from '../validation.js';
 
-const historyPath = z.object({ storeId: idParam });
+export const historyPath = z.object({ storeId: idParam });
 // `before`: a ledger id, whose ids grow with traffic (bigint in PostgreSQL), so not bounded by MAX_ID.
-const historyQuery = z.object({ limit: decimalParam(1, 200).default(50), before: decimalParam(1, Number.MAX_SAFE_INTEGER).optional() });
-const qrRequest = z.object({ storeId: id, svg: z.boolean().optional() });
+export const historyQuery = z.object({ limit: decimalParam(1, 200).default(50), before: decimalParam(1, Number.MAX_SAFE_INTEGER).optional() });
+export const qrRequest = z.object({ storeId: id, svg: z.boolean().optional() });
 
 export function memberRoutes(deps: AppDeps) {
   // On each route rather than `use` on the paths: a wrong method is answered 405 before any credential is asked.

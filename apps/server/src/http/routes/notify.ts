@@ -9,10 +9,11 @@ const MAX_RESULTS = 20;
 
 // What `wx.requestSubscribeMessage`'s success gives, per template id: 'accept', 'reject', 'ban', 'filter'.
 // Any other value (WeChat may add some) is taken and ignored, as the other three are.
-const subscriptions = z.object({
+export const subscriptions = z.object({
   results: z
     .record(z.string().min(1).max(128), z.string().max(32))
-    .refine((r) => Object.keys(r).length <= MAX_RESULTS, `at most ${MAX_RESULTS} templates`),
+    .refine((r) => Object.keys(r).length <= MAX_RESULTS, `at most ${MAX_RESULTS} templates`)
+    .meta({ maxProperties: MAX_RESULTS }),
 });
 
 /**

@@ -19,11 +19,11 @@ export const ownerLogin = z
   .regex(/^[a-z0-9._@+-]{3,64}$/, 'must be 3-64 characters of a-z 0-9 . _ @ + -');
 export const ownerPassword = z.string().min(PASSWORD_LENGTH.min).max(PASSWORD_LENGTH.max);
 
-const signIn = z.object({ login: z.string().max(200), password: z.string().max(PASSWORD_LENGTH.max) });
-const newPassword = z.object({ current: z.string().max(PASSWORD_LENGTH.max), next: ownerPassword });
-const newStore = z.object({ name: z.string().trim().min(1).max(100) });
-const idPath = z.object({ id: idParam });
-const pageQuery = z.object({ before: decimalParam(1, Number.MAX_SAFE_INTEGER).optional() });
+export const signIn = z.object({ login: z.string().max(200), password: z.string().max(PASSWORD_LENGTH.max) });
+export const newPassword = z.object({ current: z.string().max(PASSWORD_LENGTH.max), next: ownerPassword });
+export const newStore = z.object({ name: z.string().trim().min(1).max(100) });
+export const idPath = z.object({ id: idParam });
+export const pageQuery = z.object({ before: decimalParam(1, Number.MAX_SAFE_INTEGER).optional() });
 
 /**
  * Failed sign-ins a login may cause (5 at once, then one a minute) and a client address may cause (20 at

@@ -15,7 +15,7 @@ export const idempotencyKey = z
   .string()
   .regex(/^[\x21-\x7e]{1,128}$/, 'Idempotency-Key must be 1 to 128 printable ASCII characters')
   .optional();
-const scanRequest = z.object({ qr: z.string().min(1).max(512) });
+export const scanRequest = z.object({ qr: z.string().min(1).max(512) });
 
 /** One budget of refusals per merchant key, shared by its scans, sales and reversals (see MerchantRefusals). */
 export function merchantRefusals(config: Pick<Config, 'merchantRefusals'>): MerchantRefusals {

@@ -9,7 +9,7 @@ import type { AuditTrail } from '../audit-trail.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { readJson } from '../validation.js';
 
-const joinRequest = z.object({
+export const joinRequest = z.object({
   code: z.string().min(1).max(256),
   deviceName: z.string().trim().min(1).max(100),
 });

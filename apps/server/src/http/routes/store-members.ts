@@ -9,10 +9,10 @@ import type { StoreScope } from '../store-access.js';
 import { check, decimalParam, idParam, readJson } from '../validation.js';
 import { countCounterOutcome, counterAnswer, counterDeps, reversalRequest } from './counter.js';
 
-const memberPath = z.object({ storeId: idParam, memberId: idParam });
-const listQuery = z.object({ limit: decimalParam(1, 500).default(200) });
+export const memberPath = z.object({ storeId: idParam, memberId: idParam });
+export const listQuery = z.object({ limit: decimalParam(1, 500).default(200) });
 // `before`: a ledger id or an audit id, which grow with traffic, so bounded by what JSON carries exactly.
-const pageQuery = z.object({ before: decimalParam(1, Number.MAX_SAFE_INTEGER).optional() });
+export const pageQuery = z.object({ before: decimalParam(1, Number.MAX_SAFE_INTEGER).optional() });
 
 export const PAGE = 50;
 
@@ -60,7 +60,7 @@ export function auditView(entries: AuditEntry[]) {
   return entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
 }
 
-function cardView(card: StoreCard) {
+export function cardView(card: StoreCard) {
   return {
     memberId: card.memberId,
     memberName: card.memberName,

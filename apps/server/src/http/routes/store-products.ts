@@ -6,13 +6,13 @@ import type { AppDeps, AppEnv } from '../context.js';
 import type { StoreScope } from '../store-access.js';
 import { check, idParam, readJson } from '../validation.js';
 
-const newProduct = z.object({
+export const newProduct = z.object({
   name: z.string().trim().min(1).max(100),
   uses: z.number().int().min(1).max(1000),
   priceFen: z.number().int().min(0).max(10_000_000),
   validDays: z.number().int().min(1).max(3650).nullable().optional(),
 });
-const productPath = z.object({ storeId: idParam, id: idParam });
+export const productPath = z.object({ storeId: idParam, id: idParam });
 
 /**
  * A store's card products, for whoever manages the store (see StoreScope): create, list (archived ones

@@ -14,8 +14,8 @@ const day = z.string().transform((text, ctx) => {
   const n = parseDay(text);
   if (n === undefined) ctx.addIssue({ code: 'custom', message: 'must be a calendar date YYYY-MM-DD' });
   return n ?? z.NEVER;
-});
-const period = z.object({ from: day.optional(), to: day.optional() });
+}).meta({ format: 'date', description: 'A calendar date YYYY-MM-DD in REPORT_TIME_ZONE' });
+export const period = z.object({ from: day.optional(), to: day.optional() });
 
 /**
  * A store's reports, for whoever manages the store (see StoreScope): the daily figures as JSON or CSV, and the ledger rows of the same days as CSV. Days are

@@ -9,11 +9,11 @@ import type { AppDeps, AppEnv } from '../context.js';
 import type { StoreScope } from '../store-access.js';
 import { check, idParam, readJson } from '../validation.js';
 
-const newInvite = z.object({
+export const newInvite = z.object({
   name: z.string().trim().min(1).max(100).optional(),
   validMinutes: z.number().int().min(INVITE_MINUTES.min).max(INVITE_MINUTES.max).default(INVITE_MINUTES.default),
 });
-const itemPath = z.object({ storeId: idParam, id: idParam });
+export const itemPath = z.object({ storeId: idParam, id: idParam });
 
 /**
  * A store's staff, for whoever manages the store (see StoreScope): one-time invites (created, listed,
@@ -83,7 +83,7 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-function inviteView(invite: Invite, now: number) {
+export function inviteView(invite: Invite, now: number) {
   return {
     id: invite.id,
     storeId: invite.storeId,
@@ -97,6 +97,6 @@ function inviteView(invite: Invite, now: number) {
   };
 }
 
-function staffView(staff: StaffCredential) {
+export function staffView(staff: StaffCredential) {
   return { id: staff.id, storeId: staff.storeId, name: staff.name, createdAt: iso(staff.createdAt), revokedAt: iso(staff.revokedAt) };
 }

@@ -7,7 +7,7 @@ import { requireMember } from '../auth.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { check, idParam } from '../validation.js';
 
-const storePath = z.object({ storeId: idParam });
+export const storePath = z.object({ storeId: idParam });
 
 /** Nothing from elsewhere, no script, not framed: the page only names the store. */
 const PAGE_HEADERS = {
