@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ClientMember, Command, Observations, OpenReply, PollReply, ProgressEvent, Reply, StatusReply } from './protocol.js';
+import type { ClientDialect, ClientMember, Command, Observations, OpenReply, PollReply, ProgressEvent, Reply, StatusReply } from './protocol.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
@@ -86,7 +86,7 @@ export class Fleet {
     return hands;
   }
 
-  async open(wsUrl: string, members: readonly ClientMember[], opts: { localAddresses: string[]; concurrency: number; structured: boolean }): Promise<OpenReply> {
+  async open(wsUrl: string, members: readonly ClientMember[], opts: { localAddresses: string[]; concurrency: number; dialect: ClientDialect }): Promise<OpenReply> {
     const hands = this.deal(members);
     const replies = await this.all<OpenReply>((i) => ({ op: 'open', wsUrl, members: hands[i]!, ...opts }));
     return {

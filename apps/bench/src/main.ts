@@ -11,6 +11,7 @@ import { checkPlan } from './limits.js';
 import { ephemeralPorts, machineInfo, openFileLimit, type Noise } from './machine.js';
 import { clusterAddresses, clusterWorkersFor, nodesFor, parseOptions, USAGE, UsageError, workersFor, type Options, type Workload } from './options.js';
 import { Progress } from './progress.js';
+import { socketIoRatios } from './ratios.js';
 import { summarise, table, type Figures, type PollingFigures, type RunRecord, type Summary } from './report.js';
 import { abortRuns, withRun, type RunOutcome } from './run.js';
 import { SERVER_ENTRY } from './server-process.js';
@@ -97,12 +98,14 @@ async function main(): Promise<number> {
     summaries.push(summary);
     emit({ bench: 'scanpush', ...summary });
   }
+  const ratios = socketIoRatios(summaries);
+  if (ratios.length) emit({ bench: 'scanpush', type: 'ratios', against: 'socketio', ratios });
   progress.log(`\n${table(summaries)}`);
   return failures > 0 ? 1 : 0;
 }
 
 async function runWorkload(opts: Options, workload: Workload, run: number, label: string, progress: Progress): Promise<RunOutcome<Figures>> {
-  const profile = profileSetup(opts, `${workload}-${run}`, workload === 'capacity');
+  const profile = profileSetup(opts, `${workload}-${run}`, workload === 'capacity' || workload === 'socketio-capacity');
   const clusterProfile = opts.profileDir ? join(opts.profileDir, `${workload}-${run}-nodes`) : undefined;
   switch (workload) {
     case 'capacity':
@@ -114,9 +117,15 @@ async function runWorkload(opts: Options, workload: Workload, run: number, label
     case 'closed':
       return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile }, closed);
     case 'floor':
-      return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, floor: true }, closed);
+      return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, kind: 'floor' }, closed);
     case 'floor-latency':
-      return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, floor: true }, latency);
+      return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, kind: 'floor' }, latency);
+    case 'socketio-capacity':
+      return withRun(opts, { members: opts.sockets, workers: workersFor(opts, opts.sockets), label, progress, ...profile, kind: 'socketio' }, (ctx) => capacity(ctx, profile.serverCwd));
+    case 'socketio-latency':
+      return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, kind: 'socketio' }, latency);
+    case 'socketio':
+      return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, kind: 'socketio' }, closed);
     case 'polling': {
       // Three servers in turn, the same members and scans: only how members learn results differs.
       const side = (mode: PollMode) =>

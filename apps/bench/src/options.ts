@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 
-export const WORKLOADS = ['capacity', 'latency', 'floor-latency', 'closed', 'floor', 'polling', 'soak', 'nodes-capacity', 'nodes-latency', 'pg-closed'] as const;
+export const WORKLOADS = ['capacity', 'socketio-capacity', 'latency', 'floor-latency', 'socketio-latency', 'closed', 'floor', 'socketio', 'polling', 'soak', 'nodes-capacity', 'nodes-latency', 'pg-closed'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 /**
- * What runs without --only: one process on SQLite. The workloads across nodes need PostgreSQL and Redis;
- * the soak takes minutes by design.
+ * What runs without --only: one process on SQLite, each figure beside its Socket.IO reference (issue 18).
+ * The workloads across nodes need PostgreSQL and Redis; the soak takes minutes by design.
  */
-export const DEFAULT_WORKLOADS: readonly Workload[] = ['capacity', 'latency', 'floor-latency', 'closed', 'floor', 'polling'];
+export const DEFAULT_WORKLOADS: readonly Workload[] = ['capacity', 'socketio-capacity', 'latency', 'floor-latency', 'socketio-latency', 'closed', 'floor', 'socketio', 'polling'];
 /** `--only nodes`: every workload across several processes. */
 const NODES_WORKLOADS: readonly Workload[] = ['nodes-capacity', 'nodes-latency', 'pg-closed'];
 
@@ -96,6 +96,11 @@ the table on stderr.
   --closed-max-scans N    QR tokens minted beforehand, the upper bound of scans (default 250000)
   floor: the closed loop against bare ws + node:http (floor-server.ts) on this machine, for scale
   floor-latency: the open loop (--rate) against the same bare server: what the clients and the box add
+  the Socket.IO reference (socketio-server.ts): Socket.IO 4 (WebSocket only, its default 25 s heartbeat)
+  doing the same push from an in-memory counter, the same clients speaking its protocol; the table gives
+  each scanpush figure also as a ratio to it:
+  socketio-capacity: capacity's sockets and hold against it    socketio-latency: latency's open loop
+  socketio: the closed loop
   polling baseline:
   --poll-members N        waiting members (default 2000, quick 500)
   --poll-rate N           scans per second among them (default 100, quick 50)

@@ -4,6 +4,12 @@
  * answers each with a reply of the same id, in any order.
  */
 
+/**
+ * How a member's socket speaks: scanpush's text (the seed's) or structured dialect, or Socket.IO
+ * (socketio-client.ts) against the Socket.IO reference server.
+ */
+export type ClientDialect = 'text' | 'structured' | 'socketio';
+
 /** A member as a client worker needs it. */
 export interface ClientMember {
   memberId: number;
@@ -22,7 +28,7 @@ export type Command =
       localAddresses: string[];
       /** Upgrades in flight at once from this worker. */
       concurrency: number;
-      structured: boolean;
+      dialect: ClientDialect;
     }
   | { op: 'record' }
   | { op: 'count' }

@@ -1,5 +1,6 @@
 import type { Noise } from './machine.js';
 import type { Workload } from './options.js';
+import { socketIoRatios } from './ratios.js';
 import { median, round, spread } from './stats.js';
 import type { CapacityFigures } from './workloads/capacity.js';
 import type { ClosedFigures } from './workloads/closed.js';
@@ -65,6 +66,31 @@ export function keyFigures(workload: Workload, f: Figures): KeyFigure[] {
         { key: 'pushP99', label: 'bare: scan → push p99 (ms)', value: l.pushMs.p99 },
         { key: 'pushMax', label: 'bare: scan → push max (ms)', value: l.pushMs.max },
         { key: 'cpuUsPerScan', label: 'bare: server CPU per scan (µs)', value: l.serverCpuUsPerScan },
+      ];
+    }
+    case 'socketio-capacity': {
+      // capacity's figures without its targets, which are scanpush's; the same keys, for the ratios.
+      return keyFigures('capacity', f).map(({ target: _, ...k }) => ({ ...k, label: `Socket.IO: ${k.label}` }));
+    }
+    case 'socketio-latency': {
+      const l = f as LatencyFigures;
+      return [
+        { key: 'pushP50', label: 'Socket.IO: scan → push p50 (ms)', value: l.pushMs.p50 },
+        { key: 'pushP99', label: 'Socket.IO: scan → push p99 (ms)', value: l.pushMs.p99 },
+        { key: 'pushMax', label: 'Socket.IO: scan → push max (ms)', value: l.pushMs.max },
+        { key: 'lost', label: 'Socket.IO: pushes lost', value: l.lost },
+        { key: 'answerP99', label: 'Socket.IO: merchant answer p99 (ms)', value: l.answerMs.p99 },
+        { key: 'cpuUsPerScan', label: 'Socket.IO: server CPU per in-memory push (µs)', value: l.serverCpuUsPerScan },
+      ];
+    }
+    case 'socketio': {
+      const c = f as ClosedFigures;
+      return [
+        { key: 'scansPerSecond', label: 'Socket.IO: in-memory scans per second', value: c.scansPerSecond },
+        { key: 'pushP99', label: 'Socket.IO: scan → push p99 (ms)', value: c.pushMs.p99 },
+        { key: 'answerP99', label: 'Socket.IO: merchant answer p99 (ms)', value: c.answerMs.p99 },
+        { key: 'lost', label: 'Socket.IO: pushes lost', value: c.lost },
+        { key: 'cpuUsPerScan', label: 'Socket.IO: server CPU per in-memory push (µs)', value: c.serverCpuUsPerScan },
       ];
     }
     case 'floor': {
@@ -243,23 +269,26 @@ export function summarise(workload: Workload, records: readonly RunRecord[], fai
   return { type: 'summary', workload, runs: records.length, failedRuns, figures, noisy: maxOther >= 0.25 || maxSteal >= 2 || wide.length > 0, noiseNotes: notes };
 }
 
-/** The human table: one row per headline figure. */
+/** The human table: one row per headline figure, scanpush's beside its Socket.IO reference as a ratio. */
 export function table(summaries: readonly Summary[]): string {
-  const rows: string[][] = [['workload', 'figure', 'median', 'runs min–max', 'target', '']];
+  const ratios = socketIoRatios(summaries);
+  const rows: string[][] = [['workload', 'figure', 'median', 'runs min–max', '÷ Socket.IO', 'target', '']];
   for (const s of summaries) {
     for (const f of s.figures) {
+      const ratio = ratios.find((r) => r.workload === s.workload && r.key === f.key)?.ratio;
       rows.push([
         s.workload,
         f.label,
         fmt(f.median),
         s.runs > 1 ? `${fmt(f.min)}–${fmt(f.max)}` : '',
+        ratio === undefined ? '' : `${ratio}×`,
         f.target ? `${f.target.op === '<=' ? '≤' : '≥'} ${fmt(f.target.value)}` : '',
         f.met === undefined ? '' : f.met ? 'met' : 'MISSED',
       ]);
     }
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? '')].length)));
-  const line = (r: string[]) => r.map((cell, c) => (c >= 2 && c <= 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  const line = (r: string[]) => r.map((cell, c) => (c >= 2 && c <= 4 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
   const notes = summaries.filter((s) => s.noiseNotes.length).map((s) => `${s.workload}: ${s.noisy ? 'NOISY — ' : ''}${s.noiseNotes.join('; ')}`);
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
 }

@@ -8,7 +8,8 @@ import { histogram, parseSamples, sumOf, type Bucket } from './metrics-text.js';
 import type { Options } from './options.js';
 import type { Progress } from './progress.js';
 import { newQrSecret, provision, type Fixture } from './provision.js';
-import { startServerProcess, type ServerProcess } from './server-process.js';
+import type { ClientDialect } from './protocol.js';
+import { startServerProcess, type ServerKind, type ServerProcess } from './server-process.js';
 
 /** What a workload gets for one run: a fresh server on a fresh database, and client workers. */
 export interface RunContext {
@@ -83,6 +84,11 @@ export async function waitForSockets(server: ServerProcess, n: number, guard: <R
   }
 }
 
+/** How the member sockets of a run speak: Socket.IO to the Socket.IO reference, else --dialect. */
+export function clientDialect(opts: Options, server: ServerProcess): ClientDialect {
+  return server.kind === 'socketio' ? 'socketio' : opts.dialect;
+}
+
 /** Stops whatever runs are in progress; for SIGINT and SIGTERM. */
 export async function abortRuns(): Promise<void> {
   await Promise.allSettled([...active].map((teardown) => teardown()));
@@ -94,7 +100,7 @@ export async function abortRuns(): Promise<void> {
  */
 export async function withRun<T>(
   opts: Options,
-  setup: { members: number; workers: number; label: string; progress: Progress; nodeArgs?: string[]; serverCwd?: string; floor?: boolean },
+  setup: { members: number; workers: number; label: string; progress: Progress; nodeArgs?: string[]; serverCwd?: string; kind?: ServerKind },
   body: (ctx: RunContext) => Promise<T>,
 ): Promise<RunOutcome<T>> {
   const dir = mkdtempSync(join(tmpdir(), 'scanpush-bench-'));
@@ -110,7 +116,7 @@ export async function withRun<T>(
   try {
     setup.progress.update(`${setup.label}: provisioning ${setup.members} members`);
     const fixture = await provision(join(dir, 'bench.db'), setup.members, Math.min(opts.stores, setup.members));
-    server = await startServerProcess({ kind: setup.floor ? 'floor' : 'scanpush', dbPath: join(dir, 'bench.db'), qrSecret, heartbeatMs: opts.heartbeatMs, env: { SQLITE_SYNCHRONOUS: opts.sqliteSynchronous }, nodeArgs: setup.nodeArgs ?? [], ...(setup.serverCwd ? { cwd: setup.serverCwd } : {}) });
+    server = await startServerProcess({ kind: setup.kind ?? 'scanpush', dbPath: join(dir, 'bench.db'), qrSecret, heartbeatMs: opts.heartbeatMs, env: { SQLITE_SYNCHRONOUS: opts.sqliteSynchronous }, nodeArgs: setup.nodeArgs ?? [], ...(setup.serverCwd ? { cwd: setup.serverCwd } : {}) });
     fleet = Fleet.start(setup.workers);
     const s = server;
     const f = fleet;

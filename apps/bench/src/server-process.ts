@@ -8,10 +8,14 @@ import { fileURLToPath } from 'node:url';
 export const SERVER_ENTRY = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url));
 /** The bare ws + node:http floor (floor-server.ts), run through the same TypeScript loader as the bench. */
 const FLOOR_ENTRY = fileURLToPath(new URL('./floor-server.ts', import.meta.url));
+/** The Socket.IO reference (socketio-server.ts), the same way. */
+const SOCKETIO_ENTRY = fileURLToPath(new URL('./socketio-server.ts', import.meta.url));
+
+/** scanpush itself, or a peer to compare it with: the bare floor or the Socket.IO reference. */
+export type ServerKind = 'scanpush' | 'floor' | 'socketio';
 
 export interface ServerOptions {
-  /** scanpush itself, or the floor to compare it with. */
-  kind?: 'scanpush' | 'floor';
+  kind?: ServerKind;
   /** SQLite's file; unset when `env` gives DATABASE_URL (PostgreSQL). */
   dbPath?: string;
   qrSecret: string;
@@ -26,6 +30,7 @@ export interface ServerOptions {
 
 /** The server running as its own process. */
 export interface ServerProcess {
+  kind: ServerKind;
   pid: number;
   url: string;
   wsUrl: string;
@@ -44,10 +49,11 @@ export interface ServerProcess {
  * listens. Only the variables given here reach it: nothing of the bench's own environment leaks in.
  */
 export async function startServerProcess(opts: ServerOptions): Promise<ServerProcess> {
-  const floor = opts.kind === 'floor';
-  if (!floor && !existsSync(SERVER_ENTRY)) throw new Error(`no built server at ${SERVER_ENTRY}: run the build first (pnpm build)`);
-  // The floor is TypeScript: it gets this process's loader flags (tsx's), the built server needs none.
-  const args = floor ? [...process.execArgv, ...(opts.nodeArgs ?? []), FLOOR_ENTRY] : [...(opts.nodeArgs ?? []), SERVER_ENTRY];
+  const kind = opts.kind ?? 'scanpush';
+  if (kind === 'scanpush' && !existsSync(SERVER_ENTRY)) throw new Error(`no built server at ${SERVER_ENTRY}: run the build first (pnpm build)`);
+  // The peers are TypeScript: they get this process's loader flags (tsx's), the built server needs none.
+  const args =
+    kind === 'scanpush' ? [...(opts.nodeArgs ?? []), SERVER_ENTRY] : [...process.execArgv, ...(opts.nodeArgs ?? []), kind === 'floor' ? FLOOR_ENTRY : SOCKETIO_ENTRY];
   const metricsToken = randomBytes(24).toString('base64url');
   const child = spawn(process.execPath, args, {
     env: {
@@ -101,6 +107,7 @@ export async function startServerProcess(opts: ServerOptions): Promise<ServerPro
     throw err;
   }
   return {
+    kind,
     pid: child.pid!,
     url,
     wsUrl: url.replace(/^http/, 'ws'),

@@ -6,9 +6,10 @@ import http from 'node:http';
 import { decodeServerMessage, encodeMessage, parsePushText, socketPath, STRUCTURED_SUBPROTOCOL } from '@scanpush/shared';
 import WebSocket from 'ws';
 import { nowUs } from './clock.js';
-import type { ClientMember, Command, Envelope, OpenReply, PollReply, ProgressEvent, Reply, StatusReply } from './protocol.js';
+import type { ClientDialect, ClientMember, Command, Envelope, OpenReply, PollReply, ProgressEvent, Reply, StatusReply } from './protocol.js';
 import { intervalPoller, longPoller, type Poller, type PollStats } from './pollers.js';
 import { Recorder } from './recorder.js';
+import { SocketIoSession, socketIoUrl } from './socketio-client.js';
 
 const HANDSHAKE_TIMEOUT_MS = 30_000;
 
@@ -68,7 +69,7 @@ async function openAll(cmd: Extract<Command, { op: 'open' }>): Promise<OpenReply
       const member = cmd.members[i] as ClientMember;
       const localAddress = cmd.localAddresses[i % cmd.localAddresses.length];
       try {
-        await openOne(member.wsUrl ?? cmd.wsUrl, member, localAddress, cmd.structured);
+        await openOne(member.wsUrl ?? cmd.wsUrl, member, localAddress, cmd.dialect);
         opened++;
       } catch (err) {
         failed++;
@@ -82,23 +83,28 @@ async function openAll(cmd: Extract<Command, { op: 'open' }>): Promise<OpenReply
   return { opened, failed, errors: [...errors] };
 }
 
-function openOne(wsUrl: string, member: ClientMember, localAddress: string | undefined, structured: boolean): Promise<void> {
-  const ws = new WebSocket(wsUrl + socketPath(member.memberId, member.storeId), structured ? [STRUCTURED_SUBPROTOCOL] : [], {
+function openOne(wsUrl: string, member: ClientMember, localAddress: string | undefined, dialect: ClientDialect): Promise<void> {
+  const structured = dialect === 'structured';
+  const url = dialect === 'socketio' ? socketIoUrl(wsUrl, member.memberId) : wsUrl + socketPath(member.memberId, member.storeId);
+  const ws = new WebSocket(url, structured ? [STRUCTURED_SUBPROTOCOL] : [], {
     headers: { authorization: `Bearer ${member.token}` },
     perMessageDeflate: false,
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     ...(localAddress ? { localAddress } : {}),
   });
+  const session = dialect === 'socketio' ? new SocketIoSession(ws) : undefined;
   const id = member.memberId;
   ws.on('message', (data, isBinary) => {
     const t = nowUs();
-    if (!recording) return;
-    const text = isBinary ? undefined : String(data);
+    // Socket.IO's pings are answered whether or not the run records; its pushes then read as the text dialect.
+    const frame = isBinary ? undefined : String(data);
+    const text = session && frame !== undefined ? session.receive(frame) : frame;
+    if (!recording || text === null) return;
     const remaining = text === undefined ? undefined : structured ? structuredRemaining(text) : textRemaining(text);
     if (remaining === undefined) recorder.unparsed++;
     else recorder.add(id, remaining, t);
   });
-  return new Promise((resolve, reject) => {
+  const opened = new Promise<void>((resolve, reject) => {
     ws.once('open', () => {
       sockets.add(ws);
       // The structured dialect waits for a resume before it sends live results; ask from the start.
@@ -115,6 +121,21 @@ function openOne(wsUrl: string, member: ClientMember, localAddress: string | und
     });
     ws.once('error', (err) => reject(err));
   });
+  if (!session) return opened;
+  // Socket.IO's socket is open once its namespace CONNECT is answered, not at the WebSocket upgrade.
+  let timer: NodeJS.Timeout | undefined;
+  return opened.then(() =>
+    Promise.race([
+      session.connected,
+      new Promise<never>((_, reject) => ws.once('close', (code) => reject(new Error(`closed (${code}) before the Socket.IO connect`)))),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no Socket.IO connect answer in time')), HANDSHAKE_TIMEOUT_MS))),
+    ])
+      .catch((err: unknown) => {
+        ws.terminate();
+        throw err;
+      })
+      .finally(() => clearTimeout(timer)),
+  );
 }
 
 function textRemaining(text: string): number | undefined {

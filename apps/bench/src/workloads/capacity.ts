@@ -5,7 +5,7 @@ import { processCpuSeconds, processRssKiB } from '../machine.js';
 import { localAddresses } from '../options.js';
 import { bar } from '../progress.js';
 import type { BenchMember } from '../provision.js';
-import type { RunContext, ServerMetrics } from '../run.js';
+import { clientDialect, type RunContext, type ServerMetrics } from '../run.js';
 import { round } from '../stats.js';
 
 export interface CapacityFigures {
@@ -51,7 +51,7 @@ export async function capacity(ctx: RunContext, snapshotDir?: string): Promise<C
   const { opts, server, fleet, fixture, progress, label } = ctx;
   const members = fixture.members;
   const addrs = localAddresses(opts);
-  const openOpts = { localAddresses: addrs, concurrency: 64, structured: opts.dialect === 'structured' };
+  const openOpts = { localAddresses: addrs, concurrency: 64, dialect: clientDialect(opts, server) };
 
   const warm = await ctx.guard(fleet.open(server.wsUrl, members.slice(0, Math.min(WARMUP, members.length)), openOpts));
   if (warm.failed) throw new Error(`warm-up sockets failed: ${warm.errors.join('; ')}`);

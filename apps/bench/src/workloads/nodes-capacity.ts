@@ -90,7 +90,7 @@ export async function nodesCapacity(ctx: ClusterContext): Promise<NodesCapacityF
 
   const members: ClientMember[] = fixture.members.map((m, i) => ({ ...m, wsUrl: (nodes[i % nodes.length] as ServerProcess).wsUrl }));
   const planned = nodes.map((_, k) => members.filter((_, i) => i % nodes.length === k).length);
-  const openOpts = { localAddresses: addrs, concurrency: 64, structured: opts.dialect === 'structured' };
+  const openOpts = { localAddresses: addrs, concurrency: 64, dialect: opts.dialect };
 
   // Warm every node's code paths, so the baseline is a node that has served sockets before.
   const warm = members.filter((_, i) => i < WARMUP_PER_NODE * nodes.length);

@@ -5,7 +5,7 @@ import { bucketQuantile, histogramDelta } from '../metrics-text.js';
 import { localAddresses } from '../options.js';
 import { bar } from '../progress.js';
 import type { BenchMember, PlannedScan } from '../provision.js';
-import type { RunContext } from '../run.js';
+import { clientDialect, type RunContext } from '../run.js';
 import { newScanLog, ScanClient, type ScanLog } from '../scanner.js';
 import { round, summariseUs, type LatencySummary } from '../stats.js';
 
@@ -13,7 +13,7 @@ import { round, summariseUs, type LatencySummary } from '../stats.js';
 export async function connectMembers(ctx: RunContext, members: readonly BenchMember[]): Promise<number> {
   const { fleet, server, progress, label, opts } = ctx;
   const stop = progress.every(500, () => `${label}: connecting members ${bar(fleet.opening, members.length)} ${fleet.opening}/${members.length}`);
-  const r = await ctx.guard(fleet.open(server.wsUrl, members, { localAddresses: localAddresses(opts), concurrency: 64, structured: opts.dialect === 'structured' })).finally(stop);
+  const r = await ctx.guard(fleet.open(server.wsUrl, members, { localAddresses: localAddresses(opts), concurrency: 64, dialect: clientDialect(opts, server) })).finally(stop);
   if (r.failed > 0) throw new Error(`${r.failed} of ${members.length} member sockets failed to open: ${r.errors.join('; ')}`);
   await ctx.waitForServerSockets(r.opened);
   return r.opened;
