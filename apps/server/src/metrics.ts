@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DELAY_FIGURE_NAMES, EventLoopDelay, NEVER_MS } from './event-loop-delay.js';
 
 /**
  * Every metric the server exports, on a registry of its own (not prom-client's global one) so that
@@ -13,9 +14,16 @@ export function createMetrics(sources: {
   notify?: { pendingJobs: () => Promise<number>; tokenAgeSeconds: () => number | undefined } | undefined;
 }) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'scanpush_process_' });
+  const prefix = 'scanpush_process_';
+  // prom-client's event-loop delay monitor never fires; ours (EventLoopDelay) samples only while there
+  // is work, under the same names.
+  collectDefaultMetrics({ register: registry, prefix, eventLoopMonitoringPrecision: NEVER_MS });
+  for (const name of DELAY_FIGURE_NAMES) registry.removeSingleMetric(prefix + name);
+  const eventLoop = new EventLoopDelay(() => sources.openSockets() > 0);
+  eventLoop.register(registry, prefix);
   const m = {
     registry,
+    eventLoop,
     socketsOpen: new Gauge({
       name: 'scanpush_sockets_open',
       help: 'Member sockets open now (the seed printed this as 当前在线用户数量)',

@@ -195,6 +195,7 @@ export async function createScanpush(config: Config, parts: ScanpushParts = {}):
         await pollMarks.flush();
         await broker.close();
         await storage.close();
+        metrics.eventLoop.stop();
       })()),
   };
 }

@@ -94,6 +94,7 @@ export function createPushServer(deps: PushServerDeps): PushServer {
 
   return {
     handleUpgrade(req, socket, head) {
+      metrics.eventLoop.touch();
       // Until ws takes the socket over (it adds its own listener). Removed then: its closure shares a
       // context with `req`, and kept, it held every socket's upgrade request alive (1.2 KB each).
       const onError = () => socket.destroy();

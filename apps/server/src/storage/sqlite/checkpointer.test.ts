@@ -49,6 +49,34 @@ describe('the WAL checkpoint worker', () => {
     expect(errors).toEqual([]);
   });
 
+  it('is woken by the first COMMIT after a quiet spell instead of waiting out its pause', async () => {
+    const path = tempPath();
+    const client = new Database(path);
+    client.pragma('journal_mode = WAL');
+    client.exec('CREATE TABLE filler (x BLOB)');
+    const errors: Error[] = [];
+    // Its first look would come after 20 s: only a wake can make it look sooner.
+    const checkpointer = new Checkpointer(client, (err) => errors.push(err), { intervalMs: 20_000, idleMs: 20_000 });
+    const insert = client.prepare('INSERT INTO filler (x) VALUES (?)');
+    const write = () =>
+      client.transaction(() => {
+        for (let i = 0; i < 300; i++) insert.run(Buffer.alloc(1000, i));
+      })();
+    const before = statSync(path).size;
+
+    write(); // not told: nothing is copied
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(statSync(path).size).toBe(before);
+
+    write();
+    checkpointer.committed();
+    await fileGrowsPast(path, before + 500_000);
+    expect(statSync(path).size).toBeGreaterThan(before + 500_000);
+    await checkpointer.stop();
+    client.close();
+    expect(errors).toEqual([]);
+  });
+
   it('runs under the storage engine and stops with it', async () => {
     const path = tempPath();
     const errors: Error[] = [];

@@ -6,10 +6,13 @@ import type Database from 'better-sqlite3';
 /** How often the worker copies the WAL back into the database file: a pass then has little to copy. */
 const INTERVAL_MS = 20;
 /**
- * The longest pause between looks while nothing is written. A burst after a quiet spell waits at most this
- * for its first checkpoint; the inline one at INLINE_PAGES bounds the WAL meanwhile.
+ * The longest pause between looks while nothing is written: an idle server's worker wakes twice a
+ * minute, not 50 times a second. The first COMMIT after a quiet spell (QUIET_MS) wakes it at once
+ * (`committed`); were that message ever missed, the inline checkpoint at INLINE_PAGES bounds the WAL.
  */
-const IDLE_MS = 1000;
+const IDLE_MS = 30_000;
+/** A COMMIT this long after the one before may find the worker in a long pause: it is woken. */
+const QUIET_MS = 200;
 /**
  * The writing connection still checkpoints inline, but only past 4,000 pages (SQLite's default is
  * 1,000): under steady writes a passive checkpoint from another connection rarely finds the WAL idle, so
@@ -53,6 +56,12 @@ const tick = () => {
 };
 timer = setTimeout(tick, pause);
 parentPort.on('message', (message) => {
+  if (message === 'wake') {
+    clearTimeout(timer);
+    pause = workerData.intervalMs;
+    timer = setTimeout(tick, 0);
+    return;
+  }
   if (message !== 'stop') return;
   clearTimeout(timer);
   run();
@@ -74,12 +83,14 @@ export class Checkpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
   private stopped = false;
+  private lastCommit = -Infinity;
 
-  constructor(client: Database.Database, onError: (err: Error) => void) {
+  /** `pauses` is for tests; the server runs with INTERVAL_MS and IDLE_MS. */
+  constructor(client: Database.Database, onError: (err: Error) => void, pauses = { intervalMs: INTERVAL_MS, idleMs: IDLE_MS }) {
     client.pragma(`wal_autocheckpoint = ${INLINE_PAGES}`);
     this.worker = new Worker(WORKER, {
       eval: true,
-      workerData: { path: resolve(client.name), driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs: INTERVAL_MS, idleMs: IDLE_MS },
+      workerData: { path: resolve(client.name), driver: createRequire(import.meta.url).resolve('better-sqlite3'), ...pauses },
     });
     // Checkpoints are housekeeping: they never keep the process alive on their own.
     this.worker.unref();
@@ -93,6 +104,15 @@ export class Checkpointer {
       // Gone: the inline checkpoints go on alone, at their old cost.
       onError(new Error(`the WAL checkpoint worker exited (code ${code}); checkpointing inline only`));
     });
+  }
+
+  /**
+   * Told after every COMMIT of the writing connection (GroupCommit). Only the first after a quiet spell
+   * costs a message: under load the worker looks every INTERVAL_MS anyway.
+   */
+  committed(now = performance.now()): void {
+    if (now - this.lastCommit > QUIET_MS && !this.stopped) this.worker.postMessage('wake');
+    this.lastCommit = now;
   }
 
   /** Runs a last checkpoint and closes the worker's connection; before the main connection closes. */

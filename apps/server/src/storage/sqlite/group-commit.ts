@@ -26,7 +26,11 @@ export class GroupCommit {
   private scheduled = false;
   private readonly commit: (batch: Pending[]) => void;
 
-  constructor(client: Database.Database) {
+  /** `onCommit` runs after each COMMIT that succeeded, before the writes' promises settle. */
+  constructor(
+    client: Database.Database,
+    private readonly onCommit: () => void = () => {},
+  ) {
     // Called inside the outer transaction, better-sqlite3 runs this one as a savepoint.
     const savepoint = client.transaction((work: () => unknown) => work());
     this.commit = client.transaction((batch: Pending[]) => {
@@ -77,6 +81,7 @@ export class GroupCommit {
       for (const item of batch) item.reject(err);
       return;
     }
+    this.onCommit();
     for (const item of batch) {
       if (item.ok) item.resolve(item.value);
       else item.reject(item.error);

@@ -87,8 +87,8 @@ export function createSqliteStorage(options: string | SqliteStorageOptions): Sto
     throw err;
   }
   const epoch = openEpoch(client);
-  const writes = new GroupCommit(client);
   const checkpointer = client.memory ? undefined : new Checkpointer(client, onBackgroundError ?? ((err) => process.emitWarning(err)));
+  const writes = new GroupCommit(client, () => checkpointer?.committed());
   const ping = client.prepare('SELECT 1');
   let closed: Promise<void> | undefined;
   return {
