@@ -109,7 +109,7 @@ async function runWorkload(opts: Options, workload: Workload, run: number, label
   const clusterProfile = opts.profileDir ? join(opts.profileDir, `${workload}-${run}-nodes`) : undefined;
   switch (workload) {
     case 'capacity':
-      return withRun(opts, { members: opts.sockets, workers: workersFor(opts, opts.sockets), label, progress, ...profile }, (ctx) =>
+      return withRun(opts, { members: opts.sockets, workers: workersFor(opts, opts.sockets), label, progress, ...profile, heartbeatMs: opts.heartbeatMs }, (ctx) =>
         capacity(ctx, profile.serverCwd),
       );
     case 'latency':

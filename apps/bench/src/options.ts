@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 
+/** The server's default HEARTBEAT_MS (apps/server/src/config.ts), Socket.IO's pingInterval too. */
+export const SHIPPED_HEARTBEAT_MS = 25_000;
+
 export const WORKLOADS = ['capacity', 'socketio-capacity', 'latency', 'floor-latency', 'socketio-latency', 'closed', 'floor', 'socketio', 'polling', 'soak', 'nodes-capacity', 'nodes-latency', 'pg-closed'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 /**
@@ -32,7 +35,10 @@ export interface Options {
   only: Workload[];
   sockets: number;
   holdSeconds: number;
+  /** HEARTBEAT_MS for the workloads that hold sockets to weigh them (capacity, nodes-capacity). */
   heartbeatMs: number;
+  /** HEARTBEAT_MS for the scan workloads: the server's shipped setting unless --heartbeat-ms is given. */
+  scanHeartbeatMs: number;
   sqliteSynchronous: 'normal' | 'full';
   members: number;
   rate: number;
@@ -85,7 +91,8 @@ the table on stderr.
   capacity (and --hold-seconds, --heartbeat-ms for nodes-capacity too):
   --sockets N             member sockets to hold (default 19000, quick 2000)
   --hold-seconds S        hold them this long with heartbeats on (default 20, quick 3)
-  --heartbeat-ms MS       the server's HEARTBEAT_MS (default 10000, quick 1000)
+  --heartbeat-ms MS       the server's HEARTBEAT_MS (default 10000, quick 1000, so the hold sees heartbeats;
+                          the scan workloads run at the shipped ${SHIPPED_HEARTBEAT_MS} unless this is given)
   latency (open loop):
   --members N             members connected during latency and closed loop (default 10000, quick 1000)
   --rate N                scans per second (default 1000, quick 500)
@@ -243,6 +250,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
     sockets: num('sockets', v.sockets, quick ? 2000 : 19_000, 1, 200_000),
     holdSeconds: secs('hold-seconds', v['hold-seconds'], 20, 3),
     heartbeatMs: num('heartbeat-ms', v['heartbeat-ms'], quick ? 1000 : 10_000, 100, 600_000),
+    // Socket.IO pings every 25 s by default: the scan workloads compare like with like, at the shipped 25 s.
+    scanHeartbeatMs: num('heartbeat-ms', v['heartbeat-ms'], SHIPPED_HEARTBEAT_MS, 100, 600_000),
     sqliteSynchronous: sync ?? 'normal',
     members: num('members', v.members, quick ? 1000 : 10_000, 1, 200_000),
     rate: num('rate', v.rate, quick ? 500 : 1000, 1, 100_000),

@@ -100,7 +100,7 @@ export async function abortRuns(): Promise<void> {
  */
 export async function withRun<T>(
   opts: Options,
-  setup: { members: number; workers: number; label: string; progress: Progress; nodeArgs?: string[]; serverCwd?: string; kind?: ServerKind },
+  setup: { members: number; workers: number; label: string; progress: Progress; nodeArgs?: string[]; serverCwd?: string; kind?: ServerKind; heartbeatMs?: number },
   body: (ctx: RunContext) => Promise<T>,
 ): Promise<RunOutcome<T>> {
   const dir = mkdtempSync(join(tmpdir(), 'scanpush-bench-'));
@@ -116,7 +116,7 @@ export async function withRun<T>(
   try {
     setup.progress.update(`${setup.label}: provisioning ${setup.members} members`);
     const fixture = await provision(join(dir, 'bench.db'), setup.members, Math.min(opts.stores, setup.members));
-    server = await startServerProcess({ kind: setup.kind ?? 'scanpush', dbPath: join(dir, 'bench.db'), qrSecret, heartbeatMs: opts.heartbeatMs, env: { SQLITE_SYNCHRONOUS: opts.sqliteSynchronous }, nodeArgs: setup.nodeArgs ?? [], ...(setup.serverCwd ? { cwd: setup.serverCwd } : {}) });
+    server = await startServerProcess({ kind: setup.kind ?? 'scanpush', dbPath: join(dir, 'bench.db'), qrSecret, heartbeatMs: setup.heartbeatMs ?? opts.scanHeartbeatMs, env: { SQLITE_SYNCHRONOUS: opts.sqliteSynchronous }, nodeArgs: setup.nodeArgs ?? [], ...(setup.serverCwd ? { cwd: setup.serverCwd } : {}) });
     fleet = Fleet.start(setup.workers);
     const s = server;
     const f = fleet;
