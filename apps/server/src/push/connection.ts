@@ -17,6 +17,7 @@ export interface PushSocket {
   send(data: string): void;
   close(code: number, reason: string): void;
   ping(): void;
+  pong(data: Buffer): void;
   terminate(): void;
 }
 
@@ -66,7 +67,8 @@ export class Connection {
   private last: number | undefined;
   /** The head read at connect, where a live-only structured socket starts. */
   private connectHead: number | undefined;
-  private held: Outgoing[] = [];
+  /** Broker events waiting for storage work to end; made when the first one waits. */
+  private held: Outgoing[] | undefined;
   private tasks = 0;
   private chain = SETTLED;
   /** Made on the first inbound frame: text clients, most sockets, never send one. */
@@ -107,7 +109,7 @@ export class Connection {
   /** A broker event for this connection's stream (the hub has checked member and store). */
   offer(out: Outgoing): void {
     if (this.tasks > 0 || this.last === undefined) {
-      this.held.push(out);
+      (this.held ??= []).push(out);
       return;
     }
     const { epoch, seq } = out.entry;
@@ -119,14 +121,24 @@ export class Connection {
     this.fill();
   }
 
-  /** An inbound frame: rate-limited, then the dialect's. */
+  /** An inbound data frame: rate-limited, then the dialect's. */
   receive(data: string, isBinary: boolean): void {
-    const { delivery, now } = this.ctx;
-    this.bucket ??= new TokenBucket(delivery.frameRatePerSecond, delivery.frameBurst, now());
-    if (!this.bucket.take(now())) return this.close('RATE_LIMITED');
-    this.dialect.receive(this, data, isBinary);
+    if (!this.takeFrame()) return;
+    // A throw here would leave ws's handler and end the process: whatever a frame does, it costs one socket.
+    try {
+      this.dialect.receive(this, data, isBinary);
+    } catch (err) {
+      this.ctx.logger.error({ err, memberId: this.memberId, storeId: this.storeId }, 'a frame broke its handler: socket closed');
+      this.close('BAD_FRAME');
+    }
   }
 
+  /** The client's ping: answered, from the same budget as data frames (a ping flood is a flood). */
+  ping(data: Buffer): void {
+    if (this.takeFrame() && this.socket.readyState === OPEN) this.socket.pong(data);
+  }
+
+  /** The answer to the heartbeat's ping. */
   pong(): void {
     this.alive = true;
   }
@@ -154,7 +166,7 @@ export class Connection {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.resumeTimer);
-    this.held = [];
+    this.held = undefined;
     this.ctx.release(this);
     this.ctx.metrics.disconnects.inc({ reason: this.closedBy ?? (code === 1006 ? 'abnormal' : 'client') });
     for (const resolve of this.closeWaiters ?? []) resolve();
@@ -246,6 +258,15 @@ export class Connection {
 
   // ---- inside ----
 
+  /** Takes a token for an inbound frame; out of tokens, the socket closes with RATE_LIMITED. */
+  private takeFrame(): boolean {
+    const { delivery, now } = this.ctx;
+    this.bucket ??= new TokenBucket(delivery.frameRatePerSecond, delivery.frameBurst, now());
+    if (this.bucket.take(now())) return true;
+    this.close('RATE_LIMITED');
+    return false;
+  }
+
   private write(out: Outgoing, replayed: boolean): void {
     if (this.socket.readyState !== OPEN) return;
     this.socket.send(this.dialect.frame(out));
@@ -283,12 +304,12 @@ export class Connection {
 
   /** Offers the held events again, lowest seq first; stops if one of them starts a fill. */
   private drain(): void {
-    if (this.last === undefined || this.ended) return;
+    if (this.last === undefined || this.ended || this.held === undefined) return;
     const held = this.held.sort((a, b) => a.entry.seq - b.entry.seq);
-    this.held = [];
+    this.held = undefined;
     for (let i = 0; i < held.length; i++) {
       if (this.tasks > 0) {
-        this.held = held.slice(i).concat(this.held);
+        this.held = held.slice(i).concat(this.held ?? []);
         return;
       }
       this.offer(held[i]!);

@@ -75,7 +75,7 @@ export class Hub {
    */
   connect(grant: UpgradeGrant, socket: PushSocket, dialect: Dialect): Connection {
     const conn = new Connection(grant, socket, dialect, this.context);
-    for (const old of this.registry.add(conn.memberId, conn.storeId, conn)) old.close('REPLACED');
+    for (const old of this.registry.add(conn)) old.close('REPLACED');
     this.heartbeat.add(conn);
     conn.start();
     return conn;
@@ -84,7 +84,7 @@ export class Hub {
   /** Closes the member's sockets opened with a session (or all of the member's); for revocations. */
   closeMember(memberId: number, sessionId?: number): number {
     let n = 0;
-    for (const conn of [...this.registry.ofMember(memberId)]) {
+    for (const conn of this.registry.ofMember(memberId)) {
       if (sessionId !== undefined && conn.sessionId !== sessionId) continue;
       conn.close('SESSION_REVOKED');
       n++;
@@ -135,14 +135,14 @@ export class Hub {
   private deliver(event: PushEvent): void {
     const { entry } = event;
     const conns = this.registry.get(entry.memberId, entry.storeId);
-    if (conns.size === 0) return;
+    if (conns.length === 0) return;
     const out = new Outgoing(entry);
     for (const conn of conns) conn.offer(out);
     this.deps.metrics.pushLatency.observe(Math.max(0, this.wallClock() - event.committedAt) / 1000);
   }
 
   private release(conn: Connection): void {
-    this.registry.remove(conn.memberId, conn.storeId, conn);
+    this.registry.remove(conn);
     this.heartbeat.delete(conn);
   }
 }

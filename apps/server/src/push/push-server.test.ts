@@ -153,6 +153,35 @@ describe('createPushServer over real sockets', () => {
     expect(newest.log).toEqual(['{"type":"bye","code":1001,"reason":"server shutting down"}', 'close 1001 server shutting down']);
   });
 
+  it('answers a client’s ping with its payload, from the frame budget: a ping flood closes the socket with RATE_LIMITED', async () => {
+    const srv = await start();
+    const s = await connect(srv.url('/webSocket/7/1'));
+    const pongs: string[] = [];
+    s.ws.on('pong', (data) => pongs.push(String(data)));
+    s.ws.ping('hello');
+    for (let i = 0; i < 200 && pongs.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(pongs).toEqual(['hello']);
+    // The budget here is a burst of 3 and 10 a second: the ping above took one.
+    for (let i = 0; i < 10; i++) s.ws.ping(String(i));
+    expect(await s.closed).toBe(4003);
+    expect(pongs.length).toBeLessThan(5);
+    expect(srv.push.openSockets()).toBe(0);
+  });
+
+  it('a retired socket that sends a frame over the limit while it is closed costs only that socket', async () => {
+    const srv = await start();
+    const ws = new WebSocket(srv.url('/webSocket/7/1'), ['scanpush.v1'], { headers: { authorization: 'Bearer tok' } });
+    ws.on('error', () => {});
+    // At once, before the server's close can arrive: the server reads it while it closes (ws: 1009).
+    ws.on('open', () => ws.send('x'.repeat(10_000)));
+    const code = await new Promise<number>((resolve) => ws.on('close', resolve));
+    expect([1009, 4004]).toContain(code);
+    // The process is still here and serving.
+    const s = await connect(srv.url('/webSocket/7/1'));
+    srv.commit();
+    expect(await s.next(1)).toEqual(['0_扣费成功_剩余次数: 99']);
+  });
+
   it('says bye with PROTOCOL_RETIRED before closing a retired subprotocol', async () => {
     const srv = await start();
     const s = await connect(srv.url('/webSocket/7/1'), ['scanpush.v1']);

@@ -138,6 +138,8 @@ export class FakeSocket implements PushSocket {
   readonly sent: string[] = [];
   closedWith: { code: number; reason: string } | undefined;
   pings = 0;
+  /** The payloads of the pongs sent, answering the client's pings. */
+  readonly pongs: string[] = [];
   terminated = false;
   /** Set by the test to the connection's `socketClosed`. */
   onClosed: ((code: number) => void) | undefined;
@@ -158,6 +160,10 @@ export class FakeSocket implements PushSocket {
 
   ping(): void {
     this.pings++;
+  }
+
+  pong(data: Buffer): void {
+    this.pongs.push(data.toString());
   }
 
   terminate(): void {
