@@ -74,6 +74,8 @@ export interface Options {
   redisUrl: string;
   pgPoolSize: number;
   profileDir: string | undefined;
+  /** Node flags for the scanpush server process (not the peers), e.g. a V8 heap setting under test. */
+  serverNodeFlags: string[];
   out: string | undefined;
 }
 
@@ -158,6 +160,8 @@ the table on stderr.
   --sqlite-synchronous normal|full   the server's SQLITE_SYNCHRONOUS (default normal, its own default)
   output:
   --profile DIR           run the server with --cpu-prof and take heap snapshots per socket count into DIR
+  --server-node-flags F   Node flags for the scanpush server's process, space-separated (the peers keep
+                          theirs), e.g. "--max-semi-space-size=8": what a V8 setting buys
   --out FILE              also append the JSON lines to FILE
   --help
 `;
@@ -212,6 +216,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
         'redis-url': { type: 'string' },
         'pg-pool-size': { type: 'string' },
         profile: { type: 'string' },
+        'server-node-flags': { type: 'string' },
         out: { type: 'string' },
       },
     });
@@ -281,6 +286,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     redisUrl,
     pgPoolSize: num('pg-pool-size', v['pg-pool-size'], 10, 1, 1000),
     profileDir: v.profile,
+    serverNodeFlags: nodeFlags(v['server-node-flags']),
     out: v.out,
   };
   // Every soak socket is a member of its own: a second socket of the same member would be another test.
@@ -317,4 +323,12 @@ export function localAddresses(opts: Options, count = opts.addresses ?? 8): stri
  */
 export function clusterAddresses(opts: Options, sockets: number): number {
   return opts.addresses ?? Math.min(250, Math.max(8, Math.ceil(sockets / SOCKETS_PER_ADDRESS)));
+}
+
+/** `--server-node-flags`: space-separated flags, each starting with `--`. */
+function nodeFlags(raw: string | undefined): string[] {
+  const flags = (raw ?? '').split(/\s+/).filter(Boolean);
+  const bad = flags.find((f) => !f.startsWith('--'));
+  if (bad !== undefined) throw new UsageError(`--server-node-flags: "${bad}" is not a flag (each starts with --)`);
+  return flags;
 }

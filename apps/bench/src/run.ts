@@ -116,7 +116,7 @@ export async function withRun<T>(
   try {
     setup.progress.update(`${setup.label}: provisioning ${setup.members} members`);
     const fixture = await provision(join(dir, 'bench.db'), setup.members, Math.min(opts.stores, setup.members));
-    server = await startServerProcess({ kind: setup.kind ?? 'scanpush', dbPath: join(dir, 'bench.db'), qrSecret, heartbeatMs: setup.heartbeatMs ?? opts.scanHeartbeatMs, env: { SQLITE_SYNCHRONOUS: opts.sqliteSynchronous }, nodeArgs: setup.nodeArgs ?? [], ...(setup.serverCwd ? { cwd: setup.serverCwd } : {}) });
+    server = await startServerProcess({ kind: setup.kind ?? 'scanpush', dbPath: join(dir, 'bench.db'), qrSecret, heartbeatMs: setup.heartbeatMs ?? opts.scanHeartbeatMs, env: { SQLITE_SYNCHRONOUS: opts.sqliteSynchronous }, nodeArgs: [...((setup.kind ?? 'scanpush') === 'scanpush' ? opts.serverNodeFlags : []), ...(setup.nodeArgs ?? [])], ...(setup.serverCwd ? { cwd: setup.serverCwd } : {}) });
     fleet = Fleet.start(setup.workers);
     const s = server;
     const f = fleet;
