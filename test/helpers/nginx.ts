@@ -85,6 +85,11 @@ export interface RunningNginx {
   httpPort: number;
   /** Everything nginx wrote to stderr so far (its error log). */
   log(): string;
+  /**
+   * The access log so far: one line per request with the upstream that took it and the upstream's connect
+   * and header times (`-` when nginx never got that far), to tell a hang at nginx from one at a node.
+   */
+  accessLog(): string;
   stop(): Promise<void>;
 }
 
@@ -119,7 +124,8 @@ async function startNginxOnce(conf: (ports: { httpsPort: number; httpPort: numbe
       'error_log stderr warn;',
       'events { worker_connections 512; }',
       'http {',
-      `  access_log ${join(prefix, 'access.log')};`,
+      `  log_format scanpush_test '$msec $remote_addr "$request" $status upstream=$upstream_addr connect=$upstream_connect_time header=$upstream_header_time total=$request_time';`,
+      `  access_log ${join(prefix, 'access.log')} scanpush_test;`,
       ...temp,
       `  include ${join(prefix, 'scanpush.conf')};`,
       '}',
@@ -143,6 +149,13 @@ async function startNginxOnce(conf: (ports: { httpsPort: number; httpPort: numbe
     httpsPort,
     httpPort,
     log: () => stderr,
+    accessLog: () => {
+      try {
+        return readFileSync(join(prefix, 'access.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
     stop: async () => {
       await stopChild(child, exited);
       rmSync(prefix, { recursive: true, force: true });

@@ -89,6 +89,7 @@ export async function startCluster(opts: { nodes?: number; env?: Record<string, 
           `--- redis\n${tail(redis.log())}`,
           `--- postgres\n${tail(postgres.log())}`,
           `--- nginx\n${tail(front.nginx.log())}`,
+          `--- nginx access log\n${tail(front.nginx.accessLog())}`,
         ].join('\n'),
       destroy,
     };
