@@ -89,7 +89,7 @@ async function main(): Promise<number> {
       } catch (err) {
         failed++;
         failures++;
-        const message = err instanceof Error ? err.message : String(err);
+        const message = describeError(err);
         emit({ bench: 'scanpush', type: 'error', workload, run, at: new Date().toISOString(), message });
         progress.log(`${label}: FAILED: ${message}`);
       }
@@ -219,3 +219,18 @@ main().then(
     process.exit(1);
   },
 );
+
+/** An error's message with its causes ("fetch failed: other side closed (UND_ERR_SOCKET)"). */
+function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && depth < 4; depth++) {
+    if (!(e instanceof Error)) {
+      parts.push(String(e));
+      break;
+    }
+    const code = (e as { code?: unknown }).code;
+    parts.push(typeof code === 'string' ? `${e.message} (${code})` : e.message);
+    e = e.cause;
+  }
+  return parts.join(': ');
+}

@@ -113,7 +113,14 @@ export async function startServerProcess(opts: ServerOptions): Promise<ServerPro
     wsUrl: url.replace(/^http/, 'ws'),
     problems,
     async get(path) {
-      const res = await fetch(url + path, { headers: { authorization: `Bearer ${metricsToken}` } });
+      const once = () => fetch(url + path, { headers: { authorization: `Bearer ${metricsToken}` } });
+      // A GET is safe to repeat: one that met a pooled keep-alive connection as the server closed it
+      // (undici's "fetch failed", "other side closed") is tried again once, on a new connection.
+      const res = await once().catch(async (err: unknown) => {
+        if (!(err instanceof TypeError) || child.exitCode !== null) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return once();
+      });
       const text = await res.text();
       if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${text.slice(0, 200)}`);
       return text;
