@@ -30,7 +30,8 @@ describe('member page at the counter', () => {
     await untilLive(p);
     expect(p.data.expiry).toBe('');
 
-    const sold = await api(h.srv.url, '/api/sales', { token: store.merchantKey, body: { qr: await until(() => drawnToken(wx), 'a QR'), productId: product.body.id } });
+    const soldWith = await until(() => drawnToken(wx), 'a QR');
+    const sold = await api(h.srv.url, '/api/sales', { token: store.merchantKey, body: { qr: soldWith, productId: product.body.id } });
     expect(sold.status).toBe(200);
     await until(() => p.data.result?.title === '充值成功', 'the sale’s result');
     expect(p.data.result).toMatchObject({ ok: true, detail: '剩余次数: 11' });
@@ -39,7 +40,8 @@ describe('member page at the counter', () => {
     expect(p.data.history[0]).toMatchObject({ label: '充值', delta: '+10', balance: '余 11 次' });
 
     p.querySelector('.result')!.dispatchEvent('tap');
-    const token = await until(() => drawnToken(wx), 'a fresh QR');
+    // The sale used the QR drawn before: until the fresh one is drawn, the canvas still shows it.
+    const token = await until(() => (drawnToken(wx) !== soldWith ? drawnToken(wx) : undefined), 'a fresh QR');
     const scanned = await scan(h.srv.url, store.merchantKey, token);
     await until(() => p.data.remaining === 10, 'the deduction');
     const reversed = await api(h.srv.url, '/api/reversals', { token: store.merchantKey, body: { ledgerId: scanned.body.result.ledgerId, reason: '误扣' } });

@@ -1,7 +1,7 @@
 import { storeEntryUrl } from '@scanpush/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api } from '../../../test/helpers/client';
-import { addStore, drawnToken, resetWx, serverWithWechat, topUp, untilLive, wechatMember, type MemberData } from './helpers/member';
+import { addStore, drawnToken, drawnTokenFor, resetWx, serverWithWechat, topUp, untilLive, wechatMember, type MemberData } from './helpers/member';
 import { closePage, lifecycle, loadSimulate, openPage, settle, textOf, until, type SimComponent } from './helpers/pages';
 
 // The REAL member page against the REAL server: a member without a card scans a store's 办卡 code (with
@@ -190,7 +190,7 @@ describe('member page: 办卡 at a store where the member holds no card', () => 
     await until(() => p.data.newCard && p.data.storeName === '隔壁新店', 'the scanned store');
     expect(p.data.choices).toEqual(['常去的店', '隔壁新店（办卡）']);
     expect(p.data.cardIndex).toBe(1);
-    const qr = await until(() => drawnToken(wx), 'a QR for the scanned store');
+    const qr = await until(() => drawnTokenFor(wx, other.storeId), 'a QR for the scanned store');
     const sold = await sellFirstCard(other.storeId, other.merchantKey, qr, 5);
     expect(sold.status).toBe(200);
     await until(() => p.data.choices.length === 2 && p.data.choices[1] === '隔壁新店', 'the new card in the list');

@@ -1,4 +1,4 @@
-import type { CardView, StreamPosition } from '@scanpush/shared';
+import { parseQrToken, type CardView, type StreamPosition } from '@scanpush/shared';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { api } from '../../../../test/helpers/client';
 import { startServer, type TestServer } from '../../../../test/helpers/server';
@@ -41,6 +41,18 @@ export function resetWx(wx: WxNode, server: string): void {
 /** The token a camera reads off the page's canvas right now. */
 export function drawnToken(wx: WxNode): string | undefined {
   return wx.canvas.decode();
+}
+
+/**
+ * The QR on the canvas if it is one for `storeId`. Right after the page switches stores, the last
+ * store's QR is still drawn until the new one's request is answered: a test that took it would sell or
+ * scan with another store's code (403).
+ */
+export function drawnTokenFor(wx: WxNode, storeId: number): string | undefined {
+  const token = drawnToken(wx);
+  if (token === undefined) return undefined;
+  const parsed = parseQrToken(token);
+  return parsed.ok && parsed.value.claims.storeId === storeId ? token : undefined;
 }
 
 /** The member session the page stored. */
