@@ -15,25 +15,6 @@ afterEach(() => {
 });
 
 describe('member page QR countdown', () => {
-  it('counts down visibly and replaces the QR before it expires', async () => {
-    resetWx(wx, h.srv.url);
-    wx.loginCode = () => h.wechat.issueCode('o-countdown');
-    await topUp(h.srv.url, h.srv.adminToken, await wechatMember(h.srv.url, h.wechat, 'o-countdown'), 2, 5);
-    page = openPage<MemberData>(simulate, 'member');
-    const p = page;
-    const first = await until(() => (p.data.phase === 'ready' ? drawnToken(wx) : undefined), 'the first QR');
-    const expiry = parseQrToken(first);
-    expect(p.data.qrSeconds).toBeLessThanOrEqual(4);
-    await until(() => p.data.qrSeconds <= 3, 'the countdown to run');
-    expect(textOf(p)).toMatch(/[0-3] 秒后自动刷新/);
-    const second = await until(() => (drawnToken(wx) !== first ? drawnToken(wx) : undefined), 'a new QR', 8000);
-    const next = parseQrToken(second);
-    expect(expiry.ok && next.ok && next.value.claims.expiresAt > expiry.value.claims.expiresAt).toBe(true);
-    // Replaced while the old one was still valid: the new one was issued (expiry − TTL, on the server's
-    // clock) before the old one's expiry.
-    expect(expiry.ok && next.ok && next.value.claims.expiresAt - 5 < expiry.value.claims.expiresAt).toBe(true);
-  });
-
   it('masks the code once its time is up without signal, and a tap after the signal returns draws one a merchant scan accepts', async () => {
     resetWx(wx, h.srv.url);
     // A phone without an offline enrolment (its server refuses one): nothing can take the code's place.
