@@ -1,4 +1,3 @@
-import { parseQrToken } from '@scanpush/shared';
 import { scan } from '../../../test/helpers/client';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { drawnToken, resetWx, serverWithWechat, topUp, wechatMember, type MemberData } from './helpers/member';
