@@ -115,7 +115,8 @@ export const ledger = pgTable(
     check('ledger_delta_nonzero', sql`${t.delta} <> 0`),
     check('ledger_kind', sql`${t.kind} IN ('deduct', 'topup', 'reversal')`),
     uniqueIndex('ledger_qr_nonce_uq').on(t.qrNonce),
-    uniqueIndex('ledger_reverses_uq').on(t.reversesId),
+    // Partial: only reversals name a deduction; every deduction's NULL was an index entry to write.
+    uniqueIndex('ledger_reverses_uq').on(t.reversesId).where(sql`${t.reversesId} IS NOT NULL`),
     index('ledger_card_idx').on(t.memberId, t.storeId, t.id),
     // Reports read a store's rows by time (storage/reports.ts): without it, a full scan of every store's ledger.
     index('ledger_store_time_idx').on(t.storeId, t.createdAt),

@@ -107,6 +107,52 @@ describe('the refusal nonce migration (0004)', () => {
   });
 });
 
+describe('the fewer-pages migration (0011)', () => {
+  it('keeps the ledger and the outbox, ids and constraints, and a deduction no longer writes sqlite_sequence', () => {
+    const path = join(tempDir(), 'old.db');
+    const old = new Database(path);
+    migrate(drizzle(old), { migrationsFolder: migrationsUpTo(tempDir(), '0010_notify') });
+    old.exec(`
+      INSERT INTO ledger (id, member_id, store_id, kind, delta, balance_after, merchant_id, qr_nonce, created_at, reverses_id, reason)
+        VALUES (1, 7, 1, 'topup', 10, 10, NULL, NULL, 0, NULL, NULL), (2, 7, 1, 'deduct', -1, 9, 3, 'n1', 10, NULL, NULL),
+               (3, 7, 1, 'reversal', 1, 10, 3, NULL, 20, 2, 'wrong car');
+      INSERT INTO outbox (id, member_id, store_id, seq, code, remaining, ledger_id, created_at, delivered_at, qr_nonce)
+        VALUES (4, 7, 1, 1, 0, 9, 2, 10, 11, NULL), (5, 7, 1, 2, 2, NULL, NULL, 15, NULL, 'n9');
+    `);
+    old.close();
+
+    const db = openSqlite(path);
+    expect(db.prepare('SELECT id, kind, reverses_id AS r, reason FROM ledger ORDER BY id').all()).toEqual([
+      { id: 1, kind: 'topup', r: null, reason: null },
+      { id: 2, kind: 'deduct', r: null, reason: null },
+      { id: 3, kind: 'reversal', r: 2, reason: 'wrong car' },
+    ]);
+    expect(db.prepare('SELECT id, seq, delivered_at AS d, qr_nonce AS n FROM outbox ORDER BY id').all()).toEqual([
+      { id: 4, seq: 1, d: 11, n: null },
+      { id: 5, seq: 2, d: null, n: 'n9' },
+    ]);
+    const sequence = () => db.prepare("SELECT name FROM sqlite_sequence WHERE name IN ('ledger', 'outbox')").pluck().all();
+    db.exec(`INSERT INTO ledger (member_id, store_id, kind, delta, balance_after, merchant_id, qr_nonce, created_at)
+               VALUES (7, 1, 'deduct', -1, 9, 3, 'n2', 30);
+             INSERT INTO outbox (member_id, store_id, seq, code, remaining, ledger_id, created_at) VALUES (7, 1, 3, 0, 9, 4, 30)`);
+    expect(db.prepare("SELECT max(id) FROM ledger WHERE qr_nonce = 'n2'").pluck().get()).toBe(4);
+    expect(sequence()).toEqual([]);
+    // The constraints came along: a deduction reversed once, a nonce deducting once, no zero delta.
+    expect(() => db.exec("INSERT INTO ledger (member_id, store_id, kind, delta, balance_after, reverses_id, created_at) VALUES (7, 1, 'reversal', 1, 10, 2, 40)")).toThrow(
+      /UNIQUE constraint failed: ledger\.reverses_id/,
+    );
+    expect(() => db.exec("INSERT INTO ledger (member_id, store_id, kind, delta, balance_after, qr_nonce, created_at) VALUES (7, 1, 'deduct', -1, 8, 'n1', 40)")).toThrow(
+      /UNIQUE constraint failed: ledger\.qr_nonce/,
+    );
+    expect(() => db.exec("INSERT INTO ledger (member_id, store_id, kind, delta, balance_after, created_at) VALUES (7, 1, 'topup', 0, 8, 40)")).toThrow(/CHECK constraint failed/);
+    expect(() => db.exec('INSERT INTO outbox (member_id, store_id, seq, code, created_at) VALUES (7, 1, 3, 0, 40)')).toThrow(/UNIQUE constraint failed: outbox\.member_id/);
+    // The reversal check still reads the partial index: `reverses_id = ?` implies its WHERE.
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT EXISTS (SELECT 1 FROM ledger WHERE reverses_id = ?)').all(2) as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING COVERING INDEX ledger_reverses_uq/);
+    db.close();
+  });
+});
+
 /** A copy of the committed migrations folder whose journal ends at `lastTag`. */
 function migrationsUpTo(dir: string, lastTag: string): string {
   const source = join(import.meta.dirname, '../../../drizzle');

@@ -101,7 +101,9 @@ export const products = sqliteTable(
 export const ledger = sqliteTable(
   'ledger',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    // No AUTOINCREMENT (here and in outbox): it rewrites sqlite_sequence's page in every scan's commit,
+    // a WAL frame of its own. Ledger rows are never deleted, so the next rowid (max + 1) is never reused.
+    id: integer('id').primaryKey(),
     memberId: integer('member_id').notNull(),
     storeId: integer('store_id').notNull(),
     kind: text('kind', { enum: ['deduct', 'topup', 'reversal'] }).notNull(),
@@ -119,7 +121,8 @@ export const ledger = sqliteTable(
   (t) => [
     check('ledger_delta_nonzero', sql`${t.delta} <> 0`),
     uniqueIndex('ledger_qr_nonce_uq').on(t.qrNonce),
-    uniqueIndex('ledger_reverses_uq').on(t.reversesId),
+    // Partial: only reversals name a deduction. Indexing every deduction's NULL wrote a page a scan.
+    uniqueIndex('ledger_reverses_uq').on(t.reversesId).where(sql`${t.reversesId} IS NOT NULL`),
     index('ledger_card_idx').on(t.memberId, t.storeId, t.id),
     // Reports read a store's rows by time (storage/reports.ts): without it, a full scan of every store's ledger.
     index('ledger_store_time_idx').on(t.storeId, t.createdAt),
@@ -135,7 +138,9 @@ export const ledger = sqliteTable(
 export const outbox = sqliteTable(
   'outbox',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    // No AUTOINCREMENT (see ledger): a rowid is reused only once retention pruned every newer row, and
+    // nothing keeps an entry's rowid (streams are addressed by (member, store, seq)).
+    id: integer('id').primaryKey(),
     memberId: integer('member_id').notNull(),
     storeId: integer('store_id').notNull(),
     seq: integer('seq').notNull(),
