@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { BatchedLines } from './log-lines.js';
 
 export type { Logger };
 
@@ -6,10 +7,11 @@ export type { Logger };
  * JSON logs on stdout. Credentials never reach a log: the redaction below is the last line of defence.
  *
  * Written asynchronously: a synchronous write per request cost 20-25 µs of every scan on the event loop
- * and would stall it whenever stdout is slow (a full pipe, a slow journald). Lines written while a write
- * is under way are sent together with the next; pino flushes what is left when the process exits.
+ * and would stall it whenever stdout is slow (a full pipe, a slow journald). Lines that come close
+ * together are written together (BatchedLines: at most 100 ms late, warnings at once); what is left is
+ * written when the process exits.
  */
-export function createLogger(level: string, destination: DestinationStream = pino.destination({ dest: 1, sync: false })): Logger {
+export function createLogger(level: string, destination: DestinationStream = new BatchedLines(pino.destination({ dest: 1, sync: false }))): Logger {
   return pino(
     {
       level,
