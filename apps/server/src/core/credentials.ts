@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Bearer secrets: member session tokens and merchant keys (their form, `spk_<id>_<secret>`, is a wire fact:
@@ -11,7 +11,8 @@ export function newSecret(): string {
 }
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  // The one-shot digest: half the cost of a Hash object on every authenticated request.
+  return hash('sha256', secret, 'hex');
 }
 
 /** Constant-time comparison of two hex hashes. */
