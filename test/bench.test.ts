@@ -49,7 +49,7 @@ describe('pnpm bench --quick on a tiny configuration', () => {
     expect(run('socketio-capacity')).toMatchObject({ sockets: 40, opened: 40, failed: 0, stillOpen: 40, serverSockets: 40 });
 
     // Every committed scan's push reached its member: that is correctness, whatever the speed.
-    for (const workload of ['latency', 'floor-latency', 'socketio-latency', 'closed', 'floor', 'socketio']) {
+    for (const workload of ['latency', 'floor-latency', 'socketio-latency', 'socketio-sqlite-latency', 'closed', 'floor', 'socketio', 'socketio-sqlite']) {
       const f = run(workload);
       expect(f.succeeded, workload).toBeGreaterThan(0);
       expect(f.pushed, workload).toBe(f.succeeded);
@@ -66,7 +66,9 @@ describe('pnpm bench --quick on a tiny configuration', () => {
     if (polling.long !== null) expect(polling.long.lost).toBe(0);
 
     const summaries = lines.filter((l) => l.type === 'summary').map((l) => l.workload);
-    expect(summaries).toEqual(['capacity', 'socketio-capacity', 'latency', 'floor-latency', 'socketio-latency', 'closed', 'floor', 'socketio', 'polling']);
+    expect(summaries).toEqual([
+      'capacity', 'socketio-capacity', 'latency', 'floor-latency', 'socketio-latency', 'socketio-sqlite-latency', 'closed', 'floor', 'socketio', 'socketio-sqlite', 'polling',
+    ]);
     // scanpush's figures beside the Socket.IO reference's, as ratios (issue 18); no ratio is judged.
     expect(lines.find((l) => l.type === 'ratios')?.ratios.map((r: { key: string }) => r.key)).toContain('cpuUsPerScan');
     expect(stderr).toMatch(/durable scans per second/);

@@ -24,6 +24,9 @@ import { pgClosed, type PgClosedFigures } from './workloads/pg-closed.js';
 import { hasLongPoll, polling, type PollMode } from './workloads/polling.js';
 import { soak } from './workloads/soak.js';
 
+/** The Socket.IO reference's durable variant (durable-counter.ts). */
+const DURABLE_PEER = { PEER_STORE: 'sqlite' };
+
 async function main(): Promise<number> {
   let opts: Options;
   try {
@@ -126,6 +129,10 @@ async function runWorkload(opts: Options, workload: Workload, run: number, label
       return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, kind: 'socketio' }, latency);
     case 'socketio':
       return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, kind: 'socketio' }, closed);
+    case 'socketio-sqlite-latency':
+      return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, kind: 'socketio', env: DURABLE_PEER }, latency);
+    case 'socketio-sqlite':
+      return withRun(opts, { members: opts.members, workers: workersFor(opts, opts.members), label, progress, ...profile, kind: 'socketio', env: DURABLE_PEER }, closed);
     case 'polling': {
       // Three servers in turn, the same members and scans: only how members learn results differs.
       const side = (mode: PollMode) =>

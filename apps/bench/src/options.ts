@@ -3,13 +3,18 @@ import { parseArgs } from 'node:util';
 /** The server's default HEARTBEAT_MS (apps/server/src/config.ts), Socket.IO's pingInterval too. */
 export const SHIPPED_HEARTBEAT_MS = 25_000;
 
-export const WORKLOADS = ['capacity', 'socketio-capacity', 'latency', 'floor-latency', 'socketio-latency', 'closed', 'floor', 'socketio', 'polling', 'soak', 'nodes-capacity', 'nodes-latency', 'pg-closed'] as const;
+export const WORKLOADS = [
+  'capacity', 'socketio-capacity', 'latency', 'floor-latency', 'socketio-latency', 'socketio-sqlite-latency', 'closed', 'floor', 'socketio', 'socketio-sqlite',
+  'polling', 'soak', 'nodes-capacity', 'nodes-latency', 'pg-closed',
+] as const;
 export type Workload = (typeof WORKLOADS)[number];
 /**
  * What runs without --only: one process on SQLite, each figure beside its Socket.IO reference (issue 18).
  * The workloads across nodes need PostgreSQL and Redis; the soak takes minutes by design.
  */
-export const DEFAULT_WORKLOADS: readonly Workload[] = ['capacity', 'socketio-capacity', 'latency', 'floor-latency', 'socketio-latency', 'closed', 'floor', 'socketio', 'polling'];
+export const DEFAULT_WORKLOADS: readonly Workload[] = [
+  'capacity', 'socketio-capacity', 'latency', 'floor-latency', 'socketio-latency', 'socketio-sqlite-latency', 'closed', 'floor', 'socketio', 'socketio-sqlite', 'polling',
+];
 /** `--only nodes`: every workload across several processes. */
 const NODES_WORKLOADS: readonly Workload[] = ['nodes-capacity', 'nodes-latency', 'pg-closed'];
 
@@ -110,6 +115,9 @@ the table on stderr.
   each scanpush figure also as a ratio to it:
   socketio-capacity: capacity's sockets and hold against it    socketio-latency: latency's open loop
   socketio: the closed loop
+  socketio-sqlite-latency, socketio-sqlite: the same Socket.IO server committing each scan to SQLite
+  first (durable-counter.ts: the card's balance and the QR's nonce, one transaction a scan, scanpush's
+  SQLite settings), what durability alone costs on this machine
   polling baseline:
   --poll-members N        waiting members (default 2000, quick 500)
   --poll-rate N           scans per second among them (default 100, quick 50)

@@ -1,7 +1,8 @@
 /**
  * What the bench's two peers (floor-server.ts, socketio-server.ts) share: the scan endpoint over an
- * in-memory counter, speaking just enough of scanpush's HTTP API for the bench (POST /api/scans with the
- * floor's answer, GET /healthz), and the start-up line the bench waits for. Each peer brings its push.
+ * in-memory counter (or a durable one, durable-counter.ts), speaking just enough of scanpush's HTTP API
+ * for the bench (POST /api/scans with the floor's answer, GET /healthz), and the start-up line the bench
+ * waits for. Each peer brings its push.
  */
 import http from 'node:http';
 import { formatPushText, parseQrToken } from '@scanpush/shared';
@@ -15,8 +16,20 @@ export interface Peer {
   metrics(): string;
 }
 
-export function peerServer(peer: Peer): http.Server {
+/** Takes one use of the member's card at the store for the QR `nonce`; answers the uses left. */
+export type TakeUse = (memberId: number, storeId: number, nonce: string) => number;
+
+/** The peers' default: counts in memory, nothing written. */
+function inMemory(): TakeUse {
   const counts = new Map<number, number>();
+  return (memberId) => {
+    const remaining = (counts.get(memberId) ?? 1_000_000) - 1;
+    counts.set(memberId, remaining);
+    return remaining;
+  };
+}
+
+export function peerServer(peer: Peer, take: TakeUse = inMemory()): http.Server {
   return http.createServer((req, res) => {
     if (req.method === 'POST' && req.url === '/api/scans') {
       let body = '';
@@ -25,9 +38,8 @@ export function peerServer(peer: Peer): http.Server {
       req.on('end', () => {
         const token = parseQrToken((JSON.parse(body) as { qr: string }).qr);
         if (!token.ok) return answer(res, 422, { error: { code: 'QR_INVALID' } });
-        const { memberId, storeId } = token.value.claims;
-        const remaining = (counts.get(memberId) ?? 1_000_000) - 1;
-        counts.set(memberId, remaining);
+        const { memberId, storeId, nonce } = token.value.claims;
+        const remaining = take(memberId, storeId, nonce);
         const text = formatPushText('OK', remaining);
         // The push leaves before the answer, as scanpush's does.
         peer.push(memberId, text);

@@ -100,7 +100,18 @@ export async function abortRuns(): Promise<void> {
  */
 export async function withRun<T>(
   opts: Options,
-  setup: { members: number; workers: number; label: string; progress: Progress; nodeArgs?: string[]; serverCwd?: string; kind?: ServerKind; heartbeatMs?: number },
+  setup: {
+    members: number;
+    workers: number;
+    label: string;
+    progress: Progress;
+    nodeArgs?: string[];
+    serverCwd?: string;
+    kind?: ServerKind;
+    heartbeatMs?: number;
+    /** More environment for the server (a peer's variant). */
+    env?: Record<string, string>;
+  },
   body: (ctx: RunContext) => Promise<T>,
 ): Promise<RunOutcome<T>> {
   const dir = mkdtempSync(join(tmpdir(), 'scanpush-bench-'));
@@ -116,7 +127,7 @@ export async function withRun<T>(
   try {
     setup.progress.update(`${setup.label}: provisioning ${setup.members} members`);
     const fixture = await provision(join(dir, 'bench.db'), setup.members, Math.min(opts.stores, setup.members));
-    server = await startServerProcess({ kind: setup.kind ?? 'scanpush', dbPath: join(dir, 'bench.db'), qrSecret, heartbeatMs: setup.heartbeatMs ?? opts.scanHeartbeatMs, env: { SQLITE_SYNCHRONOUS: opts.sqliteSynchronous }, nodeArgs: [...((setup.kind ?? 'scanpush') === 'scanpush' ? opts.serverNodeFlags : []), ...(setup.nodeArgs ?? [])], ...(setup.serverCwd ? { cwd: setup.serverCwd } : {}) });
+    server = await startServerProcess({ kind: setup.kind ?? 'scanpush', dbPath: join(dir, 'bench.db'), qrSecret, heartbeatMs: setup.heartbeatMs ?? opts.scanHeartbeatMs, env: { SQLITE_SYNCHRONOUS: opts.sqliteSynchronous, ...setup.env }, nodeArgs: [...((setup.kind ?? 'scanpush') === 'scanpush' ? opts.serverNodeFlags : []), ...(setup.nodeArgs ?? [])], ...(setup.serverCwd ? { cwd: setup.serverCwd } : {}) });
     fleet = Fleet.start(setup.workers);
     const s = server;
     const f = fleet;

@@ -4,9 +4,15 @@
  * scanpush figure can also be read as a ratio to what the usual Node realtime stack costs for the same
  * job on the same box, driven by the same client workers (socketio-client.ts) in the same run.
  * Speaks just enough for the bench: POST /api/scans (the floor's body and answer), GET /healthz, /metrics.
+ * With PEER_STORE=sqlite, the same server commits each scan first (durable-counter.ts).
  */
 import { Server } from 'socket.io';
+import { sqliteCounter } from './durable-counter.js';
 import { listen, peerServer } from './peer-http.js';
+
+// PEER_STORE=sqlite: the durable variant, each scan committed to the bench's database before its push.
+const durable = process.env.PEER_STORE === 'sqlite';
+if (durable && !process.env.DATABASE_PATH) throw new Error('PEER_STORE=sqlite needs DATABASE_PATH');
 
 const server = peerServer({
   // The adapter encodes the event once for the room.
@@ -16,7 +22,7 @@ const server = peerServer({
   sockets: () => io.of('/').sockets.size,
   // Only the JS heap, under the name the bench reads from scanpush, for capacity's heap per socket.
   metrics: () => `scanpush_process_nodejs_heap_size_used_bytes ${process.memoryUsage().heapUsed}\n`,
-});
+}, durable ? sqliteCounter(process.env.DATABASE_PATH!, process.env.SQLITE_SYNCHRONOUS === 'full' ? 'full' : 'normal') : undefined);
 
 const io = new Server(server, {
   // WebSocket only: scanpush's members open a WebSocket at once, and the default (HTTP long-polling
