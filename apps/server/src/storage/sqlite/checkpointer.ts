@@ -3,8 +3,15 @@ import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
-/** How often the worker copies the WAL back into the database file: a pass then has little to copy. */
-const INTERVAL_MS = 20;
+/**
+ * How often the worker copies the WAL back into the database file while commits come. Each pass syncs
+ * the WAL and the file, and a page written by many scans is copied once per pass. Every 20 ms, the passes
+ * cost 30-45 µs more per scan at 1,000 scans/s and 80-140 µs more at 200/s (storage alone, paced;
+ * BENCHMARKS.md); the price of 100 ms is a larger last copy for the inline checkpoint (p999 of a scan's
+ * commit 4.5 -> 6.5 ms there, p99 unchanged). With synchronous=NORMAL this is also how far back a power
+ * loss can reach.
+ */
+const INTERVAL_MS = 100;
 /**
  * The longest pause between looks while nothing is written: an idle server's worker wakes twice a
  * minute, not 50 times a second. The first COMMIT after a quiet spell (QUIET_MS) wakes it at once
@@ -17,7 +24,7 @@ const QUIET_MS = 200;
  * The writing connection still checkpoints inline, but only past 4,000 pages (SQLite's default is
  * 1,000): under steady writes a passive checkpoint from another connection rarely finds the WAL idle, so
  * only a checkpoint on the writing connection lets the WAL start over, and with the worker copying the
- * bulk beforehand, it finds only the frames of the last 20 ms left to copy.
+ * bulk beforehand, it finds only the frames since the worker's last pass left to copy.
  */
 const INLINE_PAGES = 4000;
 
