@@ -93,24 +93,11 @@ export function keyFigures(workload: Workload, f: Figures): KeyFigure[] {
         { key: 'cpuUsPerScan', label: 'Socket.IO: server CPU per in-memory push (µs)', value: c.serverCpuUsPerScan },
       ];
     }
-    case 'socketio-sqlite-latency': {
-      const l = f as LatencyFigures;
-      return [
-        { key: 'pushP50', label: 'Socket.IO + SQLite: scan → push p50 (ms)', value: l.pushMs.p50 },
-        { key: 'pushP99', label: 'Socket.IO + SQLite: scan → push p99 (ms)', value: l.pushMs.p99 },
-        { key: 'lost', label: 'Socket.IO + SQLite: pushes lost', value: l.lost },
-        { key: 'cpuUsPerScan', label: 'Socket.IO + SQLite: server CPU per durable push (µs)', value: l.serverCpuUsPerScan },
-      ];
-    }
-    case 'socketio-sqlite': {
-      const c = f as ClosedFigures;
-      return [
-        { key: 'scansPerSecond', label: 'Socket.IO + SQLite: durable scans per second', value: c.scansPerSecond },
-        { key: 'pushP99', label: 'Socket.IO + SQLite: scan → push p99 (ms)', value: c.pushMs.p99 },
-        { key: 'lost', label: 'Socket.IO + SQLite: pushes lost', value: c.lost },
-        { key: 'cpuUsPerScan', label: 'Socket.IO + SQLite: server CPU per durable push (µs)', value: c.serverCpuUsPerScan },
-      ];
-    }
+    // The durable peer's figures are the in-memory peer's, named for it.
+    case 'socketio-sqlite-latency':
+      return asDurablePeer(keyFigures('socketio-latency', f));
+    case 'socketio-sqlite':
+      return asDurablePeer(keyFigures('socketio', f));
     case 'floor': {
       const c = f as ClosedFigures;
       return [
@@ -236,6 +223,11 @@ export function keyFigures(workload: Workload, f: Figures): KeyFigure[] {
       return [...side('poll every 2 s', p.interval), ...side('long-poll', p.long), ...side('push', p.push)];
     }
   }
+}
+
+/** The Socket.IO peer's figures as the durable variant's (socketio-server.ts with PEER_STORE=sqlite). */
+function asDurablePeer(figures: KeyFigure[]): KeyFigure[] {
+  return figures.map((k) => ({ ...k, label: k.label.replace('Socket.IO:', 'Socket.IO + SQLite:').replace('in-memory', 'durable') }));
 }
 
 export interface RunRecord {
